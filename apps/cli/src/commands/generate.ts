@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { generate, requireTokenizer } from '@ptune/core';
+import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
+
+interface GenerateFlags extends ModelOptions {
+  prompt: string;
+  maxTokens: number;
+  temperature: number;
+  topP: number;
+  seed: number;
+}
+
+export function generateCommand(): Command {
+  return addModelOptions(new Command('generate'))
+    .description('generate text from the frozen model (greedy with --temperature 0)')
+    .option('-p, --prompt <text>', 'text to continue (default: start from BOS only)', '')
+    .option('-n, --max-tokens <n>', 'new tokens to generate', parseNumber('--max-tokens', { min: 0, integer: true }), 256)
+    .option('-t, --temperature <t>', 'sampling temperature; 0 = greedy', parseNumber('--temperature', { min: 0 }), 1)
+    .option('--top-p <p>', 'nucleus sampling threshold in (0, 1]', parseNumber('--top-p', { min: Number.MIN_VALUE, max: 1 }), 0.9)
+    .option('-s, --seed <n>', 'random seed (same seed, same text on every backend)', parseNumber('--seed', { integer: true, min: 0 }), 42)
+    .action(async (flags: GenerateFlags) => {
+      const { loaded } = await openModel(flags);
+      const tokenizer = requireTokenizer(loaded);
+      const promptIds = tokenizer.encode(flags.prompt, { addBos: true });
+      const generated: number[] = [];
+      let printed = '';
+      if (!flags.json) {
+        printed = tokenizer.decode(promptIds);
+        process.stdout.write(printed);
+      }
+      const result = await generate(loaded.model, [promptIds], {
+        maxNewTokens: flags.maxTokens,
+        temperature: flags.temperature,
+        topP: flags.topP,
+        seed: flags.seed,
+        stopIds: [tokenizer.bosId, tokenizer.eosId],
+        onStep: ([id]) => {
+          if (id === null || id === undefined || flags.json) return;
+          generated.push(id);
+          // Decode the whole text each time: byte-fallback tokens only form characters together.
+          const text = tokenizer.decode([...promptIds, ...generated]);
+          if (text.startsWith(printed) && !text.endsWith('\uFFFD')) {
+            process.stdout.write(text.slice(printed.length));
+            printed = text;
+          }
+        },
+      });
+      const tokens = result.tokens[0]!;
+      const text = tokenizer.decode([...promptIds, ...tokens]);
+      if (flags.json) printJson({ text, tokens, promptTokens: promptIds, stopReason: result.stopReasons[0] });
+      else process.stdout.write(`${text.slice(printed.length)}\n`);
+    });
+}

@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { isPtuneError } from '@ptune/core';
+import { convertCommand } from './commands/convert.js';
+import { generateCommand } from './commands/generate.js';
+import { infoCommand } from './commands/info.js';
+import { logitsCommand } from './commands/logits.js';
+import { tokenizeCommand } from './commands/tokenize.js';
+import { EXIT_USAGE, exitCodeFor } from './exit-codes.js';
+
+export function buildProgram(): Command {
+  const program = new Command('ptune')
+    .description('Prompt tuning for frozen language models, trained in the browser and served at the edge')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const command of [generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand()]) {
+    program.addCommand(command.exitOverride().showHelpAfterError());
+  }
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. Errors print one line on stderr (and JSON on stdout with --json). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    const code = isPtuneError(error) ? error.code : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+    process.stderr.write(`ptune: ${code}: ${message}\n`);
+    if (!isPtuneError(error) && error instanceof Error && process.env.PTUNE_DEBUG) process.stderr.write(`${error.stack}\n`);
+    return isPtuneError(error) ? exitCodeFor(error.code) : 1;
+  }
+}

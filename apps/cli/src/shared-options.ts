@@ -1,0 +1,54 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { initBackend, type BackendInfo, type BackendName, type LoadedModel } from '@ptune/core';
+import { DEFAULT_MODEL, loadModelFromSpec, provideNodeGpu, type HubProgressEvent } from '@ptune/core/node';
+
+export interface ModelOptions {
+  model: string;
+  backend: BackendName | 'auto';
+  json?: boolean;
+}
+
+/** `--model`, `--backend` and `--json`, shared by every model command. */
+export function addModelOptions(command: Command): Command {
+  return command
+    .option('-m, --model <name|dir|file|repo>', 'model: a known name, a checkpoint folder or .bin file, or a Hub repo id', DEFAULT_MODEL)
+    .addOption(
+      new Option('-b, --backend <name>', 'TensorFlow.js backend (auto = fastest available)').choices(['auto', 'cpu', 'wasm', 'webgpu']).default('auto'),
+    )
+    .option('--json', 'print machine-readable JSON on stdout');
+}
+
+export function parseNumber(name: string, { min, max, integer = false }: { min?: number; max?: number; integer?: boolean }) {
+  return (raw: string): number => {
+    const value = Number(raw);
+    const ok = raw.trim() !== '' && Number.isFinite(value) && (!integer || Number.isInteger(value)) && (min === undefined || value >= min) && (max === undefined || value <= max);
+    if (!ok) {
+      const range = [min !== undefined ? `>= ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+      throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${raw}".`);
+    }
+    return value;
+  };
+}
+
+/** Download progress on stderr, at most once per 10% per file. */
+function progressReporter(): (event: HubProgressEvent) => void {
+  const shown = new Map<string, number>();
+  return ({ file, loadedBytes, totalBytes }) => {
+    if (!totalBytes) return;
+    const decile = Math.floor((10 * loadedBytes) / totalBytes);
+    if ((shown.get(file) ?? -1) >= decile) return;
+    shown.set(file, decile);
+    process.stderr.write(`downloading ${file}: ${decile * 10}% of ${(totalBytes / 1e6).toFixed(1)} MB\n`);
+  };
+}
+
+/** Initialises the backend, then resolves and loads the model. */
+export async function openModel(options: ModelOptions): Promise<{ loaded: LoadedModel; backend: BackendInfo }> {
+  const backend = await initBackend(options.backend, { provideGpu: provideNodeGpu });
+  const loaded = await loadModelFromSpec(options.model, { hub: { onProgress: progressReporter() } });
+  return { loaded, backend };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}

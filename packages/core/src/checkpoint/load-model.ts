@@ -1,0 +1,69 @@
+import { PtuneError } from '../errors.js';
+import { fingerprintParameters } from '../model/fingerprint.js';
+import type { FrozenLanguageModel } from '../model/language-model.js';
+import { LlamaModel } from '../model/llama.js';
+import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import type { FileSource } from './file-source.js';
+import { loadHfLlama, readJson } from './hf-llama.js';
+import { parseLlama2cCheckpoint } from './llama2c.js';
+
+export type CheckpointFormat = 'llama2c' | 'hf';
+
+/** A frozen model ready to run, with its tokenizer when the checkpoint ships one. */
+export interface LoadedModel {
+  readonly model: FrozenLanguageModel;
+  readonly tokenizer: TextTokenizer | null;
+  readonly format: CheckpointFormat;
+  readonly source: string;
+}
+
+export interface LoadModelOptions {
+  /** llama2.c checkpoint file name (default: the only `*.bin` that is not a `tok*.bin`). */
+  readonly checkpointFile?: string;
+  /** llama2.c tokenizer file name (default: the only `tok*.bin`). */
+  readonly tokenizerFile?: string;
+}
+
+/** Returns the tokenizer or throws TOKENIZER_MISSING naming the model source. */
+export function requireTokenizer(loaded: LoadedModel): TextTokenizer {
+  if (!loaded.tokenizer) {
+    throw new PtuneError('TOKENIZER_MISSING', `${loaded.source} has no tokenizer (tokenizer.json, or tok*.bin for llama2.c checkpoints)`);
+  }
+  return loaded.tokenizer;
+}
+
+async function detectLlama2cFiles(source: FileSource, options: LoadModelOptions): Promise<{ checkpoint: string; tokenizer: string | null }> {
+  const names = options.checkpointFile && options.tokenizerFile ? [] : ((await source.list?.()) ?? []);
+  const tokenizers = names.filter((n) => /^tok.*\.bin$/.test(n));
+  const checkpoints = names.filter((n) => n.endsWith('.bin') && !tokenizers.includes(n));
+  const checkpoint = options.checkpointFile ?? (checkpoints.length === 1 ? checkpoints[0]! : null);
+  if (!checkpoint) {
+    throw new PtuneError(
+      'CHECKPOINT_NOT_FOUND',
+      `${source.description}: no config.json (Hugging Face layout) and ${checkpoints.length === 0 ? 'no' : 'more than one'} llama2.c *.bin checkpoint`,
+    );
+  }
+  return { checkpoint, tokenizer: options.tokenizerFile ?? tokenizers[0] ?? null };
+}
+
+/** Loads a Llama-family checkpoint from a source: HF layout when `config.json` exists, else llama2.c. */
+export async function loadModel(source: FileSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  if (await source.read('config.json')) {
+    const { config, params } = await loadHfLlama(source);
+    const tokenizerJson = await readJson(source, 'tokenizer.json');
+    const tokenizer = tokenizerJson ? TextTokenizer.fromTokenizerJson(tokenizerJson, `${source.description}/tokenizer.json`) : null;
+    const model = new LlamaModel(config, params, fingerprintParameters(params), source.description);
+    return { model, tokenizer, format: 'hf', source: source.description };
+  }
+  const files = await detectLlama2cFiles(source, options);
+  const bytes = await source.read(files.checkpoint);
+  if (!bytes) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${source.description}/${files.checkpoint} does not exist`);
+  const { config, params } = parseLlama2cCheckpoint(bytes, `${source.description}/${files.checkpoint}`);
+  let tokenizer: TextTokenizer | null = null;
+  if (files.tokenizer) {
+    const tokenizerBytes = await source.read(files.tokenizer);
+    if (tokenizerBytes) tokenizer = TextTokenizer.fromLlama2cFile(tokenizerBytes, config.vocabSize, `${source.description}/${files.tokenizer}`);
+  }
+  const model = new LlamaModel(config, params, fingerprintParameters(params), source.description);
+  return { model, tokenizer, format: 'llama2c', source: source.description };
+}

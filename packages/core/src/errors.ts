@@ -1,0 +1,33 @@
+/**
+ * Every failure the core reports on bad input is a `PtuneError` with a stable string `code`.
+ * The CLI maps codes to exit codes; the edge API will map them to HTTP statuses.
+ */
+export type PtuneErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'CHECKPOINT_NOT_FOUND'
+  | 'CHECKPOINT_TRUNCATED'
+  | 'CHECKPOINT_INVALID'
+  | 'CONFIG_MISMATCH'
+  | 'UNSUPPORTED_ARCHITECTURE'
+  | 'TOKENIZER_MISSING'
+  | 'TOKENIZER_INVALID'
+  | 'TOKEN_ID_OUT_OF_RANGE'
+  | 'SEQUENCE_TOO_LONG'
+  | 'BACKEND_UNAVAILABLE'
+  | 'DOWNLOAD_FAILED'
+  | 'INTEGRITY_MISMATCH'
+  | 'SAFETENSORS_INVALID';
+
+export class PtuneError extends Error {
+  readonly code: PtuneErrorCode;
+
+  constructor(code: PtuneErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PtuneError';
+    this.code = code;
+  }
+}
+
+export function isPtuneError(error: unknown): error is PtuneError {
+  return error instanceof PtuneError;
+}

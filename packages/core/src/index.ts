@@ -1,0 +1,33 @@
+/** `@ptune/core`: the frozen-model runtime shared by the CLI, the edge worker and the web app. */
+export { PtuneError, isPtuneError } from './errors.js';
+export type { PtuneErrorCode } from './errors.js';
+
+export { BACKEND_NAMES, initBackend } from './backend/backends.js';
+export type { BackendInfo, BackendName, BackendOptions } from './backend/backends.js';
+
+export type { DecodeState, FrozenLanguageModel, IdMatrix, ModelArchitecture, SequenceInput } from './model/language-model.js';
+export { LlamaModel } from './model/llama.js';
+export { DEFAULT_LLAMA_CONFIG, llamaParameterShapes, resolveLlamaConfig } from './model/llama-config.js';
+export type { LlamaConfig } from './model/llama-config.js';
+export type { HostTensor, ParameterMap } from './model/parameters.js';
+export { fingerprintParameters } from './model/fingerprint.js';
+export { positionsFromMask } from './model/sequence-input.js';
+export { DEFAULT_SAMPLING_CONFIG, argmax, createRng, resolveSamplingConfig, sampleToken } from './model/sampling.js';
+export type { SamplingConfig } from './model/sampling.js';
+export { generate } from './model/generate.js';
+export type { GenerateOptions, GenerateResult, StopReason } from './model/generate.js';
+
+export { memoryFileSource } from './checkpoint/file-source.js';
+export type { FileSource } from './checkpoint/file-source.js';
+export { loadModel, requireTokenizer } from './checkpoint/load-model.js';
+export type { CheckpointFormat, LoadedModel, LoadModelOptions } from './checkpoint/load-model.js';
+export { parseLlama2cCheckpoint, permuteForRotateHalf } from './checkpoint/llama2c.js';
+export { llamaConfigFromHf, llamaConfigToHf, loadHfLlama } from './checkpoint/hf-llama.js';
+export { convertLlama2cToHf } from './checkpoint/convert-llama2c.js';
+
+export { parseSafetensors, serializeSafetensors, toFloat32 } from './safetensors/index.js';
+export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safetensors/index.js';
+
+export { TextTokenizer } from './tokenizer/text-tokenizer.js';
+export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
+export type { TokenizerJson } from './tokenizer/tokenizer-json.js';

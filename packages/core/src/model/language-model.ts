@@ -1,0 +1,56 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** Ids, mask and positions are host arrays `[batch][seq]`: they are validated without a device read. */
+export type IdMatrix = ReadonlyArray<ReadonlyArray<number>>;
+
+/**
+ * One token stream of a batch. Give EITHER `ids` or `embeddings`; a soft prompt is prepended by
+ * concatenating its vectors in front of `embed(ids)` and passing the result as `embeddings`.
+ */
+export interface SequenceInput {
+  /** Token ids `[batch][seq]`. */
+  readonly ids?: IdMatrix;
+  /** Input embeddings `[batch, seq, dModel]` (e.g. soft prompt + embedded text). */
+  readonly embeddings?: tf.Tensor3D;
+  /** 1 = real token, 0 = padding (left or right). Defaults to all ones. */
+  readonly attentionMask?: IdMatrix;
+  /** Explicit positions `[batch][seq]`. Defaults to 0..seq-1 (offset by the cache length when decoding). */
+  readonly positions?: IdMatrix;
+}
+
+/** Cached state of an incremental decode. `logits` are the next-token logits `[batch, vocab]`. */
+export interface DecodeState {
+  readonly logits: tf.Tensor2D;
+  /** Tokens seen so far per row, padding included. */
+  readonly length: number;
+  /** Frees the cache tensors (the model weights are untouched). */
+  dispose(): void;
+}
+
+export type ModelArchitecture = 'llama';
+
+/**
+ * A frozen language model. For a decoder-only model `input` is the causal stream and the logits
+ * cover its positions; an encoder-decoder model reads `input` in its encoder (where the soft prompt
+ * goes) and returns logits for `decoderInput`. Weights are created once and never trainable.
+ */
+export interface FrozenLanguageModel {
+  readonly architecture: ModelArchitecture;
+  readonly vocabSize: number;
+  readonly dModel: number;
+  readonly maxSeqLen: number;
+  /** sha256 fingerprint of the parameters (see `fingerprintParameters`). */
+  readonly fingerprint: string;
+  /** The frozen token embedding table `[vocab, dModel]`. */
+  readonly embeddingTable: tf.Tensor2D;
+  /** Token embeddings `[batch, seq, dModel]` for ids `[batch][seq]`. */
+  embed(ids: IdMatrix): tf.Tensor3D;
+  /** Logits `[batch, seq, vocab]`. */
+  forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D;
+  /** Runs the prompt once, caching what later steps need. */
+  prefill(input: SequenceInput): DecodeState;
+  /** Appends one token per row (`nextIds[batch]`) and returns the new state; `state` stays valid. */
+  decodeStep(state: DecodeState, nextIds: ReadonlyArray<number>): DecodeState;
+  /** Frees the weights. */
+  dispose(): void;
+}

@@ -1,0 +1,7 @@
+/** Node-only entry (`@ptune/core/node`): file system, Hub downloads, WebGPU through Dawn. */
+export { localFileSource, singleFileSource } from './local-file-source.js';
+export { DEFAULT_MODEL, NAMED_MODELS, loadModelFromSpec, resolveModelSource } from './resolve-model.js';
+export type { NamedModel, ResolveModelOptions } from './resolve-model.js';
+export { provideNodeGpu } from './webgpu-provider.js';
+export { DEFAULT_HUB_URL, defaultHubCacheDir, downloadHubFiles } from '../checkpoint/hub/index.js';
+export type { HubDownloadOptions, HubDownloadResult, HubDownloadedFile, HubProgressEvent } from '../checkpoint/hub/index.js';

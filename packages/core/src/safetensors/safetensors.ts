@@ -1,0 +1,183 @@
+import { PtuneError } from '../errors.js';
+
+/**
+ * The safetensors format: an 8-byte little-endian header length N, N bytes of JSON header
+ * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?: {string: string}}`,
+ * then the raw little-endian tensor bytes. This is the one reader/writer of the project.
+ */
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+export interface SafetensorsEntry {
+  readonly dtype: SafetensorsDtype;
+  readonly shape: readonly number[];
+  /** The tensor's bytes, a view into the file's buffer (no copy). */
+  readonly bytes: Uint8Array;
+}
+
+export interface SafetensorsFile {
+  readonly tensors: ReadonlyMap<string, SafetensorsEntry>;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+const DTYPE_BYTES: Record<SafetensorsDtype, number> = {
+  F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+/** Headers above this size are refused (the reference implementation uses 100 MB). */
+const MAX_HEADER_BYTES = 100_000_000;
+
+function invalid(source: string, message: string): PtuneError {
+  return new PtuneError('SAFETENSORS_INVALID', `${source}: ${message}`);
+}
+
+function isDtype(value: unknown): value is SafetensorsDtype {
+  return typeof value === 'string' && value in DTYPE_BYTES;
+}
+
+/** Parses a safetensors file held in memory. Every malformed input is a SAFETENSORS_INVALID error. */
+export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  if (bytes.byteLength < 8) throw invalid(source, `file is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
+    throw invalid(source, `header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it`);
+  }
+  const headerEnd = 8 + Number(headerLength);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)));
+  } catch (error) {
+    throw invalid(source, `header is not valid UTF-8 JSON (${(error as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw invalid(source, 'header is not a JSON object');
+  }
+  const dataLength = bytes.byteLength - headerEnd;
+  const tensors = new Map<string, SafetensorsEntry>();
+  let metadata: Record<string, string> = {};
+  const ranges: Array<[number, number, string]> = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = parseMetadata(raw, source);
+      continue;
+    }
+    const entry = parseEntry(name, raw, dataLength, source);
+    ranges.push([entry.begin, entry.end, name]);
+    tensors.set(name, {
+      dtype: entry.dtype,
+      shape: entry.shape,
+      bytes: bytes.subarray(headerEnd + entry.begin, headerEnd + entry.end),
+    });
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    const previous = ranges[i - 1]!;
+    const current = ranges[i]!;
+    if (current[0] < previous[1]) throw invalid(source, `tensors "${previous[2]}" and "${current[2]}" overlap`);
+  }
+  return { tensors, metadata };
+}
+
+function parseMetadata(raw: unknown, source: string): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(source, '__metadata__ is not an object');
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value !== 'string') throw invalid(source, `__metadata__["${key}"] is not a string`);
+    result[key] = value;
+  }
+  return result;
+}
+
+function parseEntry(name: string, raw: unknown, dataLength: number, source: string) {
+  if (typeof raw !== 'object' || raw === null) throw invalid(source, `tensor "${name}" has no descriptor object`);
+  const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+  if (!isDtype(dtype)) throw invalid(source, `tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}`);
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw invalid(source, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    throw invalid(source, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  const elements = (shape as number[]).reduce((a, b) => a * b, 1);
+  const expected = elements * DTYPE_BYTES[dtype];
+  if (end < begin || end - begin !== expected) {
+    throw invalid(source, `tensor "${name}" ${dtype}${JSON.stringify(shape)} needs ${expected} bytes, data_offsets give ${end - begin}`);
+  }
+  if (end > dataLength) throw invalid(source, `tensor "${name}" ends at byte ${end}, past the ${dataLength} data bytes (truncated file?)`);
+  return { dtype, shape: shape as number[], begin, end };
+}
+
+/** Decodes a tensor's bytes to float32 (F32, F16 and BF16 are supported). */
+export function toFloat32(entry: SafetensorsEntry, name: string, source = 'safetensors'): Float32Array {
+  const { bytes } = entry;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
+  const out = new Float32Array(count);
+  switch (entry.dtype) {
+    case 'F32':
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+      return out;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = float16ToFloat32(view.getUint16(i * 2, true));
+      return out;
+    case 'BF16': {
+      const word = new DataView(new ArrayBuffer(4));
+      for (let i = 0; i < count; i++) {
+        word.setUint32(0, view.getUint16(i * 2, true) << 16);
+        out[i] = word.getFloat32(0);
+      }
+      return out;
+    }
+    default:
+      throw invalid(source, `tensor "${name}" has dtype ${entry.dtype}; a float dtype (F32, F16, BF16) is required`);
+  }
+}
+
+export function float16ToFloat32(half: number): number {
+  const sign = half & 0x8000 ? -1 : 1;
+  const exponent = (half >> 10) & 0x1f;
+  const fraction = half & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+export interface SafetensorsTensorInput {
+  readonly dtype: 'F32';
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** Serialises float32 tensors (in the given order) and string metadata to safetensors bytes. */
+export function serializeSafetensors(
+  tensors: ReadonlyArray<readonly [string, SafetensorsTensorInput]>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, tensor] of tensors) {
+    const size = tensor.data.length * 4;
+    header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + size] };
+    offset += size;
+  }
+  let headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  // The reference implementation pads the header with spaces to an 8-byte boundary.
+  const padded = Math.ceil(headerBytes.length / 8) * 8;
+  if (padded !== headerBytes.length) {
+    const withPadding = new Uint8Array(padded).fill(0x20);
+    withPadding.set(headerBytes);
+    headerBytes = withPadding;
+  }
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let cursor = 8 + headerBytes.length;
+  for (const [, tensor] of tensors) {
+    for (let i = 0; i < tensor.data.length; i++) view.setFloat32(cursor + i * 4, tensor.data[i]!, true);
+    cursor += tensor.data.length * 4;
+  }
+  return out;
+}

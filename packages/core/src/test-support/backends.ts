@@ -1,0 +1,29 @@
+import { beforeAll, describe } from 'vitest';
+import { initBackend, type BackendName } from '../backend/backends.js';
+import { provideNodeGpu } from '../node/webgpu-provider.js';
+
+/**
+ * Runs a numeric suite once per backend. Tolerance: cpu is the reference backend (1e-4 against
+ * Hugging Face); wasm and webgpu must agree within 1e-3. `PTUNE_TEST_BACKENDS` narrows the list.
+ */
+export const TEST_BACKENDS: readonly BackendName[] = (process.env.PTUNE_TEST_BACKENDS?.split(',') as BackendName[] | undefined) ?? [
+  'cpu',
+  'wasm',
+  'webgpu',
+];
+
+export function tolerance(backend: BackendName): number {
+  return backend === 'cpu' ? 1e-4 : 1e-3;
+}
+
+export function describeEachBackend(name: string, suite: (backend: BackendName) => void, skip: readonly BackendName[] = []): void {
+  for (const backend of TEST_BACKENDS) {
+    const run = skip.includes(backend) ? describe.skip : describe;
+    run(`${name} [${backend}]`, () => {
+      beforeAll(async () => {
+        await initBackend(backend, { provideGpu: provideNodeGpu });
+      });
+      suite(backend);
+    });
+  }
+}

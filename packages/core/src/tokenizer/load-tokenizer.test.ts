@@ -1,0 +1,39 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenizerJsonFile } from './load-tokenizer.js';
+import { TextTokenizer } from './text-tokenizer.js';
+
+describe('loadTokenizerJsonFile', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'ptune-tokenizer-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('throws TOKENIZER_MISSING naming a missing file', async () => {
+    const file = path.join(dir, 'nope', 'tokenizer.json');
+    await expect(loadTokenizerJsonFile(file)).rejects.toMatchObject({ code: 'TOKENIZER_MISSING', message: expect.stringContaining(file) });
+  });
+
+  it('throws TOKENIZER_INVALID for bad JSON and for JSON that is not a tokenizer', async () => {
+    const bad = path.join(dir, 'bad.json');
+    await writeFile(bad, '{"model": ');
+    await expect(loadTokenizerJsonFile(bad)).rejects.toMatchObject({ code: 'TOKENIZER_INVALID', message: expect.stringMatching(/bad\.json: invalid JSON/) });
+    const notTokenizer = path.join(dir, 'config.json');
+    await writeFile(notTokenizer, '{"hidden_size": 64}');
+    await expect(loadTokenizerJsonFile(notTokenizer)).rejects.toMatchObject({ code: 'TOKENIZER_INVALID', message: expect.stringContaining('config.json') });
+  });
+
+  it('loads a tokenizer.json that TextTokenizer accepts', async () => {
+    const file = path.join(dir, 'tokenizer.json');
+    const vocab = { '<unk>': 0, '<s>': 1, '</s>': 2, '▁': 3, h: 4, i: 5, '▁h': 6, '▁hi': 7 };
+    const merges = [['▁', 'h'], ['▁h', 'i']];
+    await writeFile(file, JSON.stringify({ added_tokens: [], normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' }, model: { type: 'BPE', vocab, merges } }));
+    const tokenizer = TextTokenizer.fromTokenizerJson(await loadTokenizerJsonFile(file), file);
+    expect(tokenizer.encode(' hi')).toEqual([1, 7]);
+  });
+});
