@@ -2,7 +2,7 @@
 export { PtuneError, isPtuneError } from './errors.js';
 export type { PtuneErrorCode } from './errors.js';
 
-export { BACKEND_NAMES, initBackend } from './backend/backends.js';
+export { BACKEND_NAMES, ensureBackend, initBackend } from './backend/backends.js';
 export type { BackendInfo, BackendName, BackendOptions } from './backend/backends.js';
 
 export type { DecodeState, FrozenLanguageModel, IdMatrix, ModelArchitecture, SequenceInput } from './model/language-model.js';

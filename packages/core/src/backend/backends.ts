@@ -76,3 +76,13 @@ export async function initBackend(name: BackendName | 'auto' = 'auto', options: 
     return activate('cpu', options);
   }
 }
+
+/** Initialises the `auto` backend unless one is already active (library users may skip `initBackend`). */
+export async function ensureBackend(options: BackendOptions = {}): Promise<void> {
+  try {
+    if (tf.getBackend()) return;
+  } catch {
+    // no backend registered yet
+  }
+  await initBackend('auto', options);
+}

@@ -1,3 +1,4 @@
+import { ensureBackend } from '../backend/backends.js';
 import { PtuneError } from '../errors.js';
 import { fingerprintParameters } from '../model/fingerprint.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
@@ -48,6 +49,7 @@ async function detectLlama2cFiles(source: FileSource, options: LoadModelOptions)
 
 /** Loads a Llama-family checkpoint from a source: HF layout when `config.json` exists, else llama2.c. */
 export async function loadModel(source: FileSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  await ensureBackend();
   if (await source.read('config.json')) {
     const { config, params } = await loadHfLlama(source);
     const tokenizerJson = await readJson(source, 'tokenizer.json');
