@@ -12,7 +12,12 @@ export function buildProgram(): Command {
     .description('Prompt tuning for frozen language models, trained in the browser and served at the edge')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      '\nAdd --json to any command for machine-readable output on stdout; errors then also print {"error":{"code","message"}}.\n' +
+        'Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 invalid model or input files, 4 missing model or tokenizer, 5 download or backend.',
+    );
   for (const command of [generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError());
   }
@@ -26,7 +31,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildProgram().parseAsync([...argv]);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      // Commander already wrote the message (and help) on stderr; --json callers also get it on stdout.
+      if (json && error.code !== 'commander.help') {
+        const message = error.message.replace(/^error: /, '');
+        process.stdout.write(`${JSON.stringify({ error: { code: 'INVALID_ARGUMENT', message } })}\n`);
+      }
+      return EXIT_USAGE;
+    }
     const code = isPtuneError(error) ? error.code : 'INTERNAL';
     const message = error instanceof Error ? error.message : String(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);

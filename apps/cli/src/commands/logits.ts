@@ -6,8 +6,10 @@ interface LogitsFlags extends ModelOptions {
 }
 
 function parseIds(raw: string): number[] {
-  const ids = raw.split(',').map((part) => Number(part.trim()));
-  if (ids.length === 0 || ids.some((id) => !Number.isInteger(id) || id < 0)) {
+  const parts = raw.split(',').map((part) => part.trim());
+  // Number('') is 0: an empty part ("1,,2", "") must not silently become token 0.
+  const ids = parts.map((part) => (part === '' ? Number.NaN : Number(part)));
+  if (ids.some((id) => !Number.isInteger(id) || id < 0)) {
     throw new InvalidArgumentError(`--ids must be comma-separated non-negative integers, got "${raw}".`);
   }
   return ids;
