@@ -16,7 +16,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       '\nAdd --json to any command for machine-readable output on stdout; errors then also print {"error":{"code","message"}}.\n' +
-        'Exit codes: 0 ok, 1 unexpected failure, 2 usage, 3 invalid model or input files, 4 missing model or tokenizer, 5 download or backend.',
+        'Exit codes: 0 ok, 1 unexpected failure, 2 bad arguments or input, 3 invalid model files, 4 model or tokenizer not found, 5 download or backend failure.',
     );
   for (const command of [generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand()]) {
     program.addCommand(command.exitOverride().showHelpAfterError());

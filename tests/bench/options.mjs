@@ -1,0 +1,58 @@
+/**
+ * Command-line and environment options of `npm run bench` (argv wins over env):
+ *   --quick               fewer repeats and decode steps, for a smoke run      (BENCH_QUICK=1)
+ *   --backends cpu,wasm   backends to measure (default cpu,wasm)                (BENCH_BACKENDS)
+ *   --batches 1,8,32      batch sizes (default 1,8,32)                          (BENCH_BATCHES)
+ *   --out DIR             where bench.json / bench.md go (default bench-results) (BENCH_OUT)
+ * `npm run bench -- --quick` forwards the flags through npm.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const USAGE = 'usage: node tests/bench/run.mjs [--quick] [--backends cpu,wasm] [--batches 1,8,32] [--out DIR]';
+
+function list(value, name) {
+  const items = String(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new Error(`${name} needs at least one value\n${USAGE}`);
+  return items;
+}
+
+function positiveInts(value, name) {
+  return list(value, name).map((s) => {
+    const n = Number(s);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: ${JSON.stringify(s)} is not a positive integer\n${USAGE}`);
+    return n;
+  });
+}
+
+export function parseOptions(argv = process.argv.slice(2), env = process.env) {
+  const raw = {
+    quick: env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true',
+    backends: env.BENCH_BACKENDS ?? 'cpu,wasm',
+    batches: env.BENCH_BATCHES ?? '1,8,32',
+    out: env.BENCH_OUT ?? join(REPO_ROOT, 'bench-results'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (flag === '--quick') raw.quick = true;
+    else if (flag === '--backends') raw.backends = value();
+    else if (flag === '--batches') raw.batches = value();
+    else if (flag === '--out') raw.out = value();
+    else if (flag === '--help' || flag === '-h') return { help: USAGE };
+    else throw new Error(`unknown option ${arg}\n${USAGE}`);
+  }
+  const backends = list(raw.backends, '--backends');
+  for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new Error(`unknown backend ${b} (cpu, wasm, webgpu)\n${USAGE}`);
+  return { quick: raw.quick, backends, batches: positiveInts(raw.batches, '--batches'), outDir: resolve(raw.out) };
+}
