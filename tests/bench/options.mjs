@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** A bad flag: reported without a stack trace. */
+export class UsageError extends Error {}
+
 const USAGE = 'usage: node tests/bench/run.mjs [--quick] [--backends cpu,wasm] [--batches 1,8,32] [--out DIR]';
 
 function list(value, name) {
@@ -18,14 +21,14 @@ function list(value, name) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (items.length === 0) throw new Error(`${name} needs at least one value\n${USAGE}`);
+  if (items.length === 0) throw new UsageError(`${name} needs at least one value\n${USAGE}`);
   return items;
 }
 
 function positiveInts(value, name) {
   return list(value, name).map((s) => {
     const n = Number(s);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: ${JSON.stringify(s)} is not a positive integer\n${USAGE}`);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name}: ${JSON.stringify(s)} is not a positive integer\n${USAGE}`);
     return n;
   });
 }
@@ -42,7 +45,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => {
       const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value\n${USAGE}`);
       return v;
     };
     if (flag === '--quick') raw.quick = true;
@@ -50,9 +53,9 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     else if (flag === '--batches') raw.batches = value();
     else if (flag === '--out') raw.out = value();
     else if (flag === '--help' || flag === '-h') return { help: USAGE };
-    else throw new Error(`unknown option ${arg}\n${USAGE}`);
+    else throw new UsageError(`unknown option ${arg}\n${USAGE}`);
   }
   const backends = list(raw.backends, '--backends');
-  for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new Error(`unknown backend ${b} (cpu, wasm, webgpu)\n${USAGE}`);
+  for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new UsageError(`unknown backend ${b} (cpu, wasm, webgpu)\n${USAGE}`);
   return { quick: raw.quick, backends, batches: positiveInts(raw.batches, '--batches'), outDir: resolve(raw.out) };
 }

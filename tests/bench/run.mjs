@@ -5,7 +5,7 @@
  * A later section (training throughput, edge API load, browser) is a module exporting
  * `{ id, title, run(options), toMarkdown(data) }`, added to SECTIONS.
  */
-import { parseOptions } from './options.mjs';
+import { parseOptions, UsageError } from './options.mjs';
 import { buildReport, renderMarkdown, writeReport } from './report.mjs';
 import { section as runtime } from './runtime-bench.mjs';
 
@@ -33,6 +33,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  process.stderr.write(`[bench] failed: ${error?.stack ?? error}\n`);
-  process.exitCode = 1;
+  process.stderr.write(error instanceof UsageError ? `${error.message}\n` : `[bench] failed: ${error?.stack ?? error}\n`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

@@ -1,14 +1,14 @@
 import { PtuneError } from '../errors.js';
 import type { DecodeState, FrozenLanguageModel } from './language-model.js';
 import { createRng, resolveSamplingConfig, sampleToken, type SamplingConfig } from './sampling.js';
-import { positionsFromMask } from './sequence-input.js';
+import { promptedInput, type PromptPrefix } from '../prompt/prepend.js';
 
 export interface GenerateOptions extends Partial<SamplingConfig> {
   readonly maxNewTokens: number;
   /** Ids that end a row (not included in its output). Default: the model's EOS and BOS. */
   readonly stopIds?: ReadonlyArray<number>;
-  /** Id used to left-pad shorter prompts (masked, so any valid id works). Default 0. */
-  readonly padId?: number;
+  /** Soft prompt(s) prepended to every row (one shared, or one per row). */
+  readonly prefix?: PromptPrefix | null;
   /** Called after each decoding step with the tokens picked for each row (null = row finished). */
   readonly onStep?: (tokens: ReadonlyArray<number | null>) => void;
 }
@@ -38,14 +38,16 @@ export async function generate(
     throw new PtuneError('INVALID_ARGUMENT', 'every prompt needs at least one token (e.g. BOS)');
   }
   const stopIds = new Set(options.stopIds ?? []);
-  const width = Math.max(...prompts.map((p) => p.length));
-  const padId = options.padId ?? 0;
-  const ids = prompts.map((p) => [...new Array<number>(width - p.length).fill(padId), ...p]);
-  const attentionMask = prompts.map((p) => [...new Array<number>(width - p.length).fill(0), ...new Array<number>(p.length).fill(1)]);
   const rng = createRng(sampling.seed);
   const tokens = prompts.map(() => [] as number[]);
   const stopReasons: Array<StopReason | null> = prompts.map(() => null);
-  let state: DecodeState = model.prefill({ ids, attentionMask, positions: positionsFromMask(attentionMask) });
+  const input = promptedInput(model, options.prefix ?? null, prompts, 'left');
+  let state: DecodeState;
+  try {
+    state = model.prefill(input);
+  } finally {
+    input.embeddings?.dispose();
+  }
   try {
     for (let step = 0; step < options.maxNewTokens; step++) {
       const logits = await state.logits.data();
@@ -67,7 +69,7 @@ export async function generate(
         break;
       }
       const next = state;
-      state = model.decodeStep(next, picked.map((id) => id ?? padId));
+      state = model.decodeStep(next, picked.map((id) => id ?? 0)); // finished rows decode a dummy token, ignored
       next.dispose();
     }
   } finally {

@@ -47,6 +47,10 @@ export interface FrozenLanguageModel {
   embed(ids: IdMatrix): tf.Tensor3D;
   /** Logits `[batch, seq, vocab]`. */
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D;
+  /** Final hidden states `[batch, seq, dModel]` (what `forward` feeds the classifier). */
+  hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D;
+  /** The classifier: hidden states `[rows, dModel]` -> logits `[rows, vocab]`. */
+  logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D;
   /** Runs the prompt once, caching what later steps need. */
   prefill(input: SequenceInput): DecodeState;
   /** Appends one token per row (`nextIds[batch]`) and returns the new state; `state` stays valid. */

@@ -7,7 +7,8 @@
  * - Linear weights are transposed once at load to `[in, out]`, as are the cached keys
  *   (`[batch, kvHeads, headDim, time]`): on wasm a `matMul` with `transposeB` is ~8x slower.
  * - `rotate_half` is a matMul with a fixed signed permutation (a size-2 split is slow on wasm).
- * - Grouped-query attention repeats K/V heads with a rank-4 `tile` (rank-5 tile has no gradient).
+ * - Grouped-query attention never copies K/V: the query heads that share a KV head are folded
+ *   into its rows (`[b, kvHeads, groups * seq, headDim]`), so one batched matMul serves them.
  * - Masks and positions are host arrays; the additive attention bias is built on the host.
  * - The frozen weights are plain tensors (not variables): gradients only reach inputs that a
  *   caller watches, i.e. the soft prompt.
@@ -88,28 +89,26 @@ function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotate: t
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
 }
 
-/** `[batch, kvHeads, a, c]` -> `[batch, kvHeads * groups, a, c]`, each KV head serving `groups` query heads. */
-function repeatKv(x: tf.Tensor4D, groups: number): tf.Tensor4D {
-  if (groups === 1) return x;
-  const [b, kvHeads, a, c] = x.shape;
-  const tiled = tf.tile(tf.reshape(x, [b, kvHeads, 1, a * c]), [1, 1, groups, 1]); // [b, kvHeads, groups, a*c]
-  return tf.reshape(tiled, [b, kvHeads * groups, a, c]);
-}
-
-/** Additive bias `[batch, 1, seq, past + seq]`: causal by index, padding keys masked. */
-function attentionBias(keyMask: IdMatrix, seq: number): tf.Tensor4D {
+/**
+ * Additive bias `[batch, 1, groups * seq, past + seq]` (rows repeated per query head of a KV
+ * group): causal by index, padding keys masked.
+ */
+function attentionBias(keyMask: IdMatrix, seq: number, groups: number): tf.Tensor4D {
   const batch = keyMask.length;
   const total = keyMask[0]!.length;
   const past = total - seq;
-  const bias = new Float32Array(batch * seq * total);
+  const rows = groups * seq;
+  const bias = new Float32Array(batch * rows * total);
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < seq; i++) {
       for (let j = 0; j < total; j++) {
-        if (j > past + i || keyMask[b]![j] === 0) bias[(b * seq + i) * total + j] = MASKED;
+        if (j > past + i || keyMask[b]![j] === 0) {
+          for (let g = 0; g < groups; g++) bias[(b * rows + g * seq + i) * total + j] = MASKED;
+        }
       }
     }
   }
-  return tf.tensor4d(bias, [batch, 1, seq, total]);
+  return tf.tensor4d(bias, [batch, 1, rows, total]);
 }
 
 interface StepContext {
@@ -173,9 +172,11 @@ export class LlamaModel implements FrozenLanguageModel {
       values = tf.concat([past.values, values], 2);
     }
     const groups = nHeads / nKvHeads;
-    const scores = tf.mul(tf.matMul(q, repeatKv(keysT, groups)), 1 / Math.sqrt(headDim)); // [b, h, s, t]
+    // Heads are numbered kvHead * groups + g, so this reshape folds each group's heads into rows.
+    const grouped = tf.reshape(q, [batch, nKvHeads, groups * seq, headDim]);
+    const scores = tf.mul(tf.matMul(grouped, keysT), 1 / Math.sqrt(headDim)); // [b, kv, g*s, t]
     const probs = tf.softmax(tf.add(scores, ctx.bias));
-    const context: tf.Tensor4D = tf.matMul(probs, repeatKv(values, groups)); // [b, h, s, hd]
+    const context = tf.reshape(tf.matMul(probs, values), [batch, nHeads, seq, headDim]); // [b, h, s, hd]
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, nHeads * headDim]);
     return { out: linear(merged, w.wo), cache: { keysT, values } };
   }
@@ -188,7 +189,7 @@ export class LlamaModel implements FrozenLanguageModel {
   /** Runs the decoder stack; returns final-normed hidden states `[b, s, d]` and the new per-layer cache. */
   private decode(input: CheckedSequence, keyMask: IdMatrix, past: LayerCache[] | null): { hidden: tf.Tensor3D; cache: LayerCache[] } {
     const { cos, sin } = ropeTables(input.positions, this.config.headDim, this.config.ropeTheta);
-    const ctx: StepContext = { cos, sin, bias: attentionBias(keyMask, input.length) };
+    const ctx: StepContext = { cos, sin, bias: attentionBias(keyMask, input.length, this.config.nHeads / this.config.nKvHeads) };
     let x = input.embeddings ?? this.embed(input.ids!);
     const cache: LayerCache[] = [];
     this.layers.forEach((w, i) => {
@@ -201,9 +202,17 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
+    return tf.tidy(() => linear(this.hiddenStates(input, decoderInput), this.headT));
+  }
+
+  hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
     if (decoderInput) throw new TypeError('a decoder-only model takes no decoderInput');
     const checked = checkSequenceInput(input, this.config);
-    return tf.tidy(() => linear(this.decode(checked, checked.attentionMask, null).hidden, this.headT));
+    return tf.tidy(() => this.decode(checked, checked.attentionMask, null).hidden);
+  }
+
+  logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
+    return tf.matMul(hidden, this.headT);
   }
 
   prefill(input: SequenceInput): DecodeState {

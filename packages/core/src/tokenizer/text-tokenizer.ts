@@ -7,6 +7,7 @@ import { PtuneError } from '../errors.js';
 import { createEngine, type TokenizerEngine } from './engine.js';
 import { llama2cToTokenizerJson, parseLlama2cTokenizer } from './llama2c-tokenizer.js';
 import { planSpecialTokens, type SpecialTokenPlan, type TokenizerConfigLike } from './special-tokens.js';
+import { tokenFrequencyOrder } from './frequency-order.js';
 import { validateTokenizerJson } from './tokenizer-json.js';
 
 export interface EncodeOptions {
@@ -43,6 +44,7 @@ export class TextTokenizer {
   readonly #addBos: boolean;
   readonly #addEos: boolean;
   readonly #cleanUpSpaces: boolean;
+  #frequencyOrder: number[] | undefined;
 
   private constructor(engine: TokenizerEngine, plan: SpecialTokenPlan, config: TokenizerConfigLike, source: string) {
     this.#engine = engine;
@@ -136,6 +138,12 @@ export class TextTokenizer {
   tokenToId(token: string): number | undefined {
     for (const [id, content] of this.#plan.specials) if (content === token) return id;
     return this.#engine.token_to_id(token);
+  }
+
+  /** Ordinary token ids, most common first (see `tokenFrequencyOrder`). */
+  frequencyOrder(): number[] {
+    this.#frequencyOrder ??= tokenFrequencyOrder(this.#plan.engineJson, new Set(this.#plan.specials.keys()));
+    return [...this.#frequencyOrder];
   }
 
   /** True for BOS/EOS/UNK/PAD and tokens marked special in the tokenizer.json. */

@@ -1,0 +1,93 @@
+/**
+ * Smoke test of `npm run bench`: a quick wasm-only run into a temp folder. Needs the build
+ * (`npx turbo run build`, which the root `npm test` runs first): the bench imports @ptune/core's dist.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Measurement {
+  tokens: number;
+  tokensPerSecond: number;
+  medianMs: number;
+  repeats: number;
+}
+
+interface Report {
+  quick: boolean;
+  machine: { node: string; cpuModel: string; cores: number };
+  sections: {
+    runtime: {
+      cells: Array<{ backend: string; batch: number; prefill: Measurement; decode: Measurement & { msPerStep: number } }>;
+      comparison: {
+        reference: { tokensPerSecond: number; measuredHere: boolean; label: string };
+        perBackend: Record<string, { prefillRatioToReference: number; decodeRatioToReference: number }>;
+      };
+    };
+  };
+}
+
+describe('npm run bench --quick --backends wasm', () => {
+  let out: string;
+  let stdout: string;
+  let report: Report;
+  let markdown: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'packages/core/dist/index.js'))) throw new Error('build first: npx turbo run build');
+    out = await mkdtemp(join(tmpdir(), 'ptune-bench-'));
+    ({ stdout } = await run(process.execPath, ['tests/bench/run.mjs', '--quick', '--backends', 'wasm', '--out', out], {
+      cwd: root,
+      timeout: 55_000,
+    }));
+    report = JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')) as Report;
+    markdown = await readFile(join(out, 'bench.md'), 'utf8');
+  }, 60_000);
+
+  afterAll(async () => {
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it('measures positive prefill and decode tokens/s for every batch', () => {
+    expect(report.quick).toBe(true);
+    expect(report.machine.node).toBe(process.version);
+    expect(report.machine.cores).toBeGreaterThan(0);
+    const cells = report.sections.runtime.cells;
+    expect(cells.map((c) => [c.backend, c.batch])).toEqual([
+      ['wasm', 1],
+      ['wasm', 8],
+      ['wasm', 32],
+    ]);
+    for (const cell of cells) {
+      for (const m of [cell.prefill, cell.decode]) {
+        expect(m.tokensPerSecond).toBeGreaterThan(0);
+        expect(Number.isFinite(m.tokensPerSecond)).toBe(true);
+        expect(m.medianMs).toBeGreaterThan(0);
+        expect(m.repeats).toBeGreaterThanOrEqual(1);
+      }
+      expect(cell.prefill.tokens).toBe(cell.batch * 64);
+    }
+  });
+
+  it('compares with the quoted llama2.c figure, labelled as not measured', () => {
+    const { reference, perBackend } = report.sections.runtime.comparison;
+    expect(reference).toMatchObject({ tokensPerSecond: 6000, measuredHere: false, label: 'reference figure quoted, not measured here' });
+    expect(perBackend.wasm!.prefillRatioToReference).toBeGreaterThan(0);
+    expect(perBackend.wasm!.decodeRatioToReference).toBeGreaterThan(0);
+  });
+
+  it('writes the markdown table and prints it', () => {
+    expect(markdown).toContain('| backend | batch | prefill tok/s |');
+    for (const batch of [1, 8, 32]) expect(markdown).toMatch(new RegExp(`\\| wasm \\| ${batch} \\| [\\d,]+ \\|`));
+    expect(markdown).toContain('reference figure quoted, not measured here');
+    expect(stdout).toBe(markdown);
+  });
+});
