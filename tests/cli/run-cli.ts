@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { assetsDir } from '../../packages/core/src/test-support/assets.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,8 +23,9 @@ export interface CliResult {
 
 // Hub downloads must never happen here: an unusable endpoint and a throwaway cache make any
 // accidental download fail fast instead of touching ~/.cache or the network.
+// (Imported while a test file is collected, so afterAll here belongs to that file.)
 const hubCache = mkdtempSync(join(tmpdir(), 'ptune-cli-hub-'));
-process.once('exit', () => rmSync(hubCache, { recursive: true, force: true }));
+afterAll(() => rmSync(hubCache, { recursive: true, force: true }));
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PT_ASSETS_DIR: ASSETS, PTUNE_CACHE_DIR: hubCache, HF_ENDPOINT: 'http://127.0.0.1:9' };
@@ -80,4 +81,30 @@ export function makeTempDir(prefix: string): { dir: string; cleanup: () => void 
 export function expectNoStackTrace(text: string): void {
   expect(text).not.toMatch(/^\s+at\s.+[:(]/m);
   expect(text).not.toMatch(/node:internal|Node\.js v\d/);
+}
+
+/**
+ * A runtime failure as the CLI reports it: the given exit code, exactly one stderr line
+ * `ptune: CODE: message` (no stack trace) and, with --json, `{"error":{"code","message"}}` as the
+ * only stdout line (without --json, nothing on stdout). Returns the message.
+ */
+export function expectCliError(result: CliResult, exitCode: number, codes: string | readonly string[], json: boolean): string {
+  const allowed = typeof codes === 'string' ? [codes] : codes;
+  expectNoStackTrace(result.stderr);
+  expect(result.code, `exit code; stderr: ${result.stderr}`).toBe(exitCode);
+  expect(result.stderr.endsWith('\n')).toBe(true);
+  const lines = result.stderr.slice(0, -1).split('\n');
+  expect(lines, 'stderr has exactly one line').toHaveLength(1);
+  const match = /^ptune: ([A-Z_]+): (.+)$/.exec(lines[0]!);
+  expect(match, `stderr line: ${lines[0]}`).not.toBeNull();
+  const [, code, message] = match!;
+  expect(allowed).toContain(code);
+  if (json) {
+    const stdoutLines = result.stdout.split('\n').filter((line) => line !== '');
+    expect(stdoutLines).toHaveLength(1);
+    expect(JSON.parse(stdoutLines[0]!)).toEqual({ error: { code, message } });
+  } else {
+    expect(result.stdout).toBe('');
+  }
+  return message!;
 }
