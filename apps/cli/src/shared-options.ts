@@ -18,12 +18,12 @@ export function addModelOptions(command: Command): Command {
     .option('--json', 'print machine-readable JSON on stdout');
 }
 
-export function parseNumber(name: string, { min, max, integer = false }: { min?: number; max?: number; integer?: boolean }) {
+export function parseNumber(name: string, { min, max, integer = false, exclusiveMin = false }: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }) {
   return (raw: string): number => {
     const value = Number(raw);
-    const ok = raw.trim() !== '' && Number.isFinite(value) && (!integer || Number.isInteger(value)) && (min === undefined || value >= min) && (max === undefined || value <= max);
+    const ok = raw.trim() !== '' && Number.isFinite(value) && (!integer || Number.isInteger(value)) && (min === undefined || (exclusiveMin ? value > min : value >= min)) && (max === undefined || value <= max);
     if (!ok) {
-      const range = [min !== undefined ? `>= ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+      const range = [min !== undefined ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max !== undefined ? `<= ${max}` : ''].filter(Boolean).join(' and ');
       throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got "${raw}".`);
     }
     return value;
@@ -48,6 +48,12 @@ export async function openModel(options: ModelOptions): Promise<{ loaded: Loaded
   const loaded = await loadModelFromSpec(options.model, { hub: { onProgress: progressReporter() } });
   return { loaded, backend };
 }
+
+/** A reader that closed the pipe early (`ptune ... | head`) is not an error. */
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { generate, requireTokenizer } from '@ptune/core';
+import { generate, PtuneError, requireTokenizer } from '@ptune/core';
 import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
 
 interface GenerateFlags extends ModelOptions {
@@ -16,12 +16,15 @@ export function generateCommand(): Command {
     .option('-p, --prompt <text>', 'text to continue (default: start from BOS only)', '')
     .option('-n, --max-tokens <n>', 'new tokens to generate', parseNumber('--max-tokens', { min: 0, integer: true }), 256)
     .option('-t, --temperature <t>', 'sampling temperature; 0 = greedy', parseNumber('--temperature', { min: 0 }), 1)
-    .option('--top-p <p>', 'nucleus sampling threshold in (0, 1]', parseNumber('--top-p', { min: Number.MIN_VALUE, max: 1 }), 0.9)
+    .option('--top-p <p>', 'nucleus sampling threshold in (0, 1]', parseNumber('--top-p', { min: 0, exclusiveMin: true, max: 1 }), 0.9)
     .option('-s, --seed <n>', 'random seed (same seed, same text on every backend)', parseNumber('--seed', { integer: true, min: 0 }), 42)
     .action(async (flags: GenerateFlags) => {
       const { loaded } = await openModel(flags);
       const tokenizer = requireTokenizer(loaded);
       const promptIds = tokenizer.encode(flags.prompt, { addBos: true });
+      if (promptIds.length > loaded.model.maxSeqLen) {
+        throw new PtuneError('SEQUENCE_TOO_LONG', `the prompt is ${promptIds.length} tokens; the model's context is ${loaded.model.maxSeqLen}`);
+      }
       const generated: number[] = [];
       let printed = '';
       if (!flags.json) {
