@@ -7,6 +7,7 @@ export type { BackendInfo, BackendName, BackendOptions } from './backend/backend
 
 export type { DecodeState, FrozenLanguageModel, IdMatrix, ModelArchitecture, SequenceInput } from './model/language-model.js';
 export { LlamaModel } from './model/llama.js';
+export type { LlamaModelOptions } from './model/llama.js';
 export { DEFAULT_LLAMA_CONFIG, llamaParameterShapes, resolveLlamaConfig } from './model/llama-config.js';
 export type { LlamaConfig } from './model/llama-config.js';
 export type { HostTensor, ParameterMap } from './model/parameters.js';
@@ -31,3 +32,20 @@ export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safe
 export { TextTokenizer } from './tokenizer/text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
 export type { TokenizerJson } from './tokenizer/tokenizer-json.js';
+
+export { resolveTaskConfig, templateFields } from './task/index.js';
+export type { ClassificationTaskConfig, Example, ExampleOrigin, GenerationTaskConfig, LanguageModelingTaskConfig, TaskConfig, TaskData, TaskKind } from './task/index.js';
+export { decodeUtf8, inferRecordFormat, parseRecords, columnValue, defaultColumnMapping, examplesFromRecords, flattenMultiRc, fillTemplate, templateSegments, splitTrainDev, buildTaskData, parseExamples, PRESET_TASK_IDS, isPresetTaskId, presetTask } from './task/index.js';
+export type { RecordFormat, SourceRecord, ColumnMapping, RecordLayout, TemplateSegment, BuildTaskDataOptions, LoadedTaskData, ParseExamplesOptions, TaskFileInput, PresetFiles, PresetTask, PresetTaskId } from './task/index.js';
+
+export { DEFAULT_PROMPT_TUNING_CONFIG, MAX_PROMPT_LENGTH, PROMPT_INIT_METHODS, resolvePromptTuningConfig } from './prompt/prompt-config.js';
+export type { PromptInit, PromptInitMethod, PromptTuningConfig } from './prompt/prompt-config.js';
+export { initialPromptValues } from './prompt/init-prompt.js';
+export type { PromptInitContext } from './prompt/init-prompt.js';
+export { promptedInput } from './prompt/prepend.js';
+export type { Padding, PromptPrefix } from './prompt/prepend.js';
+
+export { targetLogProbs } from './eval/target-log-probs.js';
+export type { ScoringRow, TargetLogProbs } from './eval/target-log-probs.js';
+export { majorityVote, rankCandidates } from './eval/rank-candidates.js';
+export type { RankQuery, RankResult } from './eval/rank-candidates.js';

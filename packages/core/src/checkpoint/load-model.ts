@@ -54,7 +54,7 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
     const { config, params } = await loadHfLlama(source);
     const tokenizerJson = await readJson(source, 'tokenizer.json');
     const tokenizer = tokenizerJson ? TextTokenizer.fromTokenizerJson(tokenizerJson, `${source.description}/tokenizer.json`) : null;
-    const model = new LlamaModel(config, params, fingerprintParameters(params), source.description);
+    const model = new LlamaModel(config, params, fingerprintParameters(params), { source: source.description });
     return { model, tokenizer, format: 'hf', source: source.description };
   }
   const files = await detectLlama2cFiles(source, options);
@@ -66,6 +66,6 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
     const tokenizerBytes = await source.read(files.tokenizer);
     if (tokenizerBytes) tokenizer = TextTokenizer.fromLlama2cFile(tokenizerBytes, config.vocabSize, `${source.description}/${files.tokenizer}`);
   }
-  const model = new LlamaModel(config, params, fingerprintParameters(params), source.description);
+  const model = new LlamaModel(config, params, fingerprintParameters(params), { source: source.description });
   return { model, tokenizer, format: 'llama2c', source: source.description };
 }

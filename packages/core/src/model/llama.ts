@@ -16,10 +16,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecodeState, FrozenLanguageModel, IdMatrix, SequenceInput } from './language-model.js';
 import { llamaParameterShapes, type LlamaConfig } from './llama-config.js';
-import { checkParameters, type ParameterMap } from './parameters.js';
+import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
 import { checkSequenceInput, type CheckedSequence } from './sequence-input.js';
 
 const MASKED = -1e9;
+
+export interface LlamaModelOptions {
+  /** Where the weights came from, for error messages. */
+  readonly source?: string;
+  /** Hold the weights as trainable variables (full-model tuning). Default false: frozen. */
+  readonly trainable?: boolean;
+}
 
 interface LayerWeights {
   attnNorm: tf.Tensor1D;
@@ -124,13 +131,26 @@ export class LlamaModel implements FrozenLanguageModel {
   private readonly finalNorm: tf.Tensor1D;
   private readonly headT: tf.Tensor2D; // [dModel, vocab]
   private readonly rotate: tf.Tensor2D;
+  private readonly tiedTrainable: boolean;
 
-  constructor(readonly config: LlamaConfig, params: ParameterMap, readonly fingerprint: string, source = 'model') {
-    checkParameters(params, llamaParameterShapes(config), source);
+  /** Whether the weights are variables (full-model tuning) instead of frozen tensors. */
+  readonly trainable: boolean;
+  /** HF name -> the tensor holding it (transposed ones marked), for export and for training. */
+  private readonly named = new Map<string, { tensor: tf.Tensor; transposed: boolean }>();
+
+  constructor(readonly config: LlamaConfig, params: ParameterMap, readonly fingerprint: string, options: LlamaModelOptions = {}) {
+    checkParameters(params, llamaParameterShapes(config), options.source ?? 'model');
+    this.trainable = options.trainable ?? false;
     const get = (name: string) => params.get(name)!;
-    const vector = (name: string) => tf.tensor1d(get(name).data);
-    const transposed = (name: string) => tf.tidy(() => tf.transpose(tf.tensor2d(get(name).data, get(name).shape as [number, number])));
-    this.embeddingTable = tf.tensor2d(get('model.embed_tokens.weight').data, [config.vocabSize, config.dModel]);
+    const keep = <T extends tf.Tensor>(name: string, tensor: T, transposed: boolean): T => {
+      const held = this.trainable ? (tf.variable(tensor, true) as unknown as T) : tensor;
+      if (held !== tensor) tensor.dispose();
+      this.named.set(name, { tensor: held, transposed });
+      return held;
+    };
+    const vector = (name: string) => keep(name, tf.tensor1d(get(name).data), false);
+    const transposed = (name: string) => keep(name, tf.tidy(() => tf.transpose(tf.tensor2d(get(name).data, get(name).shape as [number, number]))), true);
+    this.embeddingTable = keep('model.embed_tokens.weight', tf.tensor2d(get('model.embed_tokens.weight').data, [config.vocabSize, config.dModel]), false);
     this.layers = Array.from({ length: config.nLayers }, (_, i) => {
       const p = `model.layers.${i}.`;
       return {
@@ -147,6 +167,7 @@ export class LlamaModel implements FrozenLanguageModel {
     });
     this.finalNorm = vector('model.norm.weight');
     this.headT = config.tiedEmbeddings ? tf.transpose(this.embeddingTable) : transposed('lm_head.weight');
+    this.tiedTrainable = config.tiedEmbeddings && this.trainable;
     this.rotate = rotateHalfMatrix(config.headDim);
   }
 
@@ -156,7 +177,39 @@ export class LlamaModel implements FrozenLanguageModel {
 
   embed(ids: IdMatrix): tf.Tensor3D {
     const checked = checkSequenceInput({ ids }, this.config);
-    return tf.tidy(() => tf.gather<tf.Tensor>(this.embeddingTable as tf.Tensor, tf.tensor2d(checked.ids!.flat(), [checked.batch, checked.length], 'int32')) as tf.Tensor3D);
+    const { batch, length } = checked;
+    return tf.tidy(() => {
+      const flat = tf.tensor1d(checked.ids!.flat(), 'int32');
+      if (!this.trainable) return tf.reshape(tf.gather(this.embeddingTable, flat), [batch, length, this.dModel]);
+      // gather's gradient needs UnsortedSegmentSum, which wasm lacks: a one-hot matMul trains everywhere.
+      const rows = tf.matMul(tf.oneHot(flat, this.vocabSize), this.embeddingTable); // [b*s, d]
+      return tf.reshape(rows, [batch, length, this.dModel]);
+    });
+  }
+
+  /** The trainable weights (empty for a frozen model). */
+  variables(): tf.Variable[] {
+    return this.trainable ? [...this.named.values()].map(({ tensor }) => tensor as tf.Variable) : [];
+  }
+
+  /** Reads the parameters back in the Hugging Face layout (tied weights once). */
+  async exportParameters(): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
+    for (const [name, { tensor, transposed }] of this.named) {
+      const hf = transposed ? tf.transpose(tensor) : tensor;
+      out.set(name, { shape: hf.shape, data: (await hf.data()) as Float32Array });
+      if (hf !== tensor) hf.dispose();
+    }
+    return out;
+  }
+
+  /** A trainable copy (full-model tuning): the same weights as variables. */
+  async trainableCopy(): Promise<LlamaModel> {
+    return new LlamaModel(this.config, await this.exportParameters(), this.fingerprint, { trainable: true, source: 'trainable copy' });
+  }
+
+  private head(): tf.Tensor2D {
+    return this.tiedTrainable ? tf.transpose(this.embeddingTable) : this.headT;
   }
 
   private attention(x: tf.Tensor3D, w: LayerWeights, ctx: StepContext, past: LayerCache | null): { out: tf.Tensor3D; cache: LayerCache } {
@@ -202,7 +255,7 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
-    return tf.tidy(() => linear(this.hiddenStates(input, decoderInput), this.headT));
+    return tf.tidy(() => linear(this.hiddenStates(input, decoderInput), this.head()));
   }
 
   hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
@@ -212,7 +265,7 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
-    return tf.matMul(hidden, this.headT);
+    return tf.tidy(() => tf.matMul(hidden, this.head()));
   }
 
   prefill(input: SequenceInput): DecodeState {
@@ -234,7 +287,7 @@ export class LlamaModel implements FrozenLanguageModel {
     const { logits, cache } = tf.tidy(() => {
       const { hidden, cache } = this.decode(input, keyMask, past);
       const last = tf.squeeze(tf.slice(hidden, [0, input.length - 1, 0], [-1, 1, -1]), [1]) as tf.Tensor2D; // [b, d]
-      const logits = tf.matMul(last, this.headT); // [b, vocab]
+      const logits = tf.matMul(last, this.head()); // [b, vocab]
       return { logits, cache: cache.flatMap((c) => [c.keysT, c.values]) };
     });
     const layers: LayerCache[] = [];
@@ -244,9 +297,7 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   dispose(): void {
-    const tensors: tf.Tensor[] = [this.embeddingTable, this.finalNorm, this.headT, this.rotate];
-    for (const layer of this.layers) tensors.push(...Object.values(layer));
-    tf.dispose(tensors);
+    tf.dispose([...[...this.named.values()].map(({ tensor }) => tensor), this.headT, this.rotate]);
   }
 }
 

@@ -5,3 +5,5 @@ export type { NamedModel, ResolveModelOptions } from './resolve-model.js';
 export { provideNodeGpu } from './webgpu-provider.js';
 export { DEFAULT_HUB_URL, defaultHubCacheDir, downloadHubFiles } from '../checkpoint/hub/index.js';
 export type { HubDownloadOptions, HubDownloadResult, HubDownloadedFile, HubProgressEvent } from '../checkpoint/hub/index.js';
+export { loadPresetTask, loadTaskFiles, readDataFile, readExamplesFile } from '../task/node.js';
+export type { LoadPresetOptions, LoadTaskFilesOptions } from '../task/node.js';

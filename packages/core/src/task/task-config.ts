@@ -76,12 +76,13 @@ export interface TaskData {
   readonly devSource: string;
 }
 
-const PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
+/** Template syntax: `{{` and `}}` are literal braces, `{name}` a field (group 1). Global: use with matchAll. */
+export const TEMPLATE_PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
 
 /** Field names a template refers to, in order of appearance. */
 export function templateFields(template: string): string[] {
   const fields: string[] = [];
-  for (const match of template.matchAll(PLACEHOLDER)) {
+  for (const match of template.matchAll(TEMPLATE_PLACEHOLDER)) {
     if (match[1] !== undefined && !fields.includes(match[1])) fields.push(match[1]);
   }
   return fields;
