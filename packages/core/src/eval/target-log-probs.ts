@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
+import { fastMatMul } from '../model/fast-matmul.js';
 import { promptedInput, type PromptPrefix } from '../prompt/prepend.js';
 
 /** One scored sequence: the model reads `inputIds` (after its soft prompt) and must emit `targetIds`. */
@@ -50,7 +51,7 @@ export function targetLogProbs(model: FrozenLanguageModel, prefix: PromptPrefix 
     const hidden = model.hiddenStates(input); // [b, width, d]
     const flat = tf.reshape(hidden, [rows.length * width, model.dModel]);
     const select = tf.oneHot(tf.tensor1d(selected, 'int32'), rows.length * width); // [n, b*width]
-    const atTargets = tf.matMul(select, flat) as tf.Tensor2D; // [n, d]
+    const atTargets = fastMatMul(select, flat) as tf.Tensor2D; // [n, d]
     const logits = model.logitsFromHidden(atTargets); // [n, vocab]
     const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(targets, 'int32'), model.vocabSize)), 1); // [n]
     const ownership = new Float32Array(owner.length * rows.length);

@@ -5,7 +5,8 @@
  * - Weights live in the Hugging Face `LlamaForCausalLM` layout: RoPE rotates halves
  *   (`rotate_half`), not interleaved pairs; llama2.c checkpoints are permuted on load.
  * - Linear weights are transposed once at load to `[in, out]`, as are the cached keys
- *   (`[batch, kvHeads, headDim, time]`): on wasm a `matMul` with `transposeB` is ~8x slower.
+ *   (`[batch, kvHeads, headDim, time]`): on wasm a `matMul` with `transposeB` is ~8x slower;
+ *   for the same reason every matMul's gradient transposes explicitly (`fastMatMul`).
  * - `rotate_half` is a matMul with a fixed signed permutation (a size-2 split is slow on wasm).
  * - Grouped-query attention never copies K/V: the query heads that share a KV head are folded
  *   into its rows (`[b, kvHeads, groups * seq, headDim]`), so one batched matMul serves them.
@@ -18,6 +19,7 @@ import type { DecodeState, FrozenLanguageModel, IdMatrix, SequenceInput } from '
 import { llamaParameterShapes, type LlamaConfig } from './llama-config.js';
 import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
 import { checkSequenceInput, type CheckedSequence } from './sequence-input.js';
+import { fastMatMul, frozenWeightMatMul } from './fast-matmul.js';
 
 const MASKED = -1e9;
 
@@ -51,9 +53,10 @@ function rmsNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps: number): tf.Tensor3D 
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
 }
 
-function linear(x: tf.Tensor3D, weightT: tf.Tensor2D): tf.Tensor3D {
+function linear(x: tf.Tensor3D, weightT: tf.Tensor2D, trainable = false): tf.Tensor3D {
   const [batch, seq, dIn] = x.shape;
-  const out = tf.matMul(tf.reshape(x, [batch * seq, dIn]), weightT); // [b*s, dOut]
+  const matMul = trainable || weightT instanceof tf.Variable ? fastMatMul : frozenWeightMatMul;
+  const out = matMul(tf.reshape(x, [batch * seq, dIn]), weightT); // [b*s, dOut]
   return tf.reshape(out, [batch, seq, weightT.shape[1]]);
 }
 
@@ -92,7 +95,7 @@ function ropeTables(positions: IdMatrix, headDim: number, theta: number): { cos:
 
 function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotate: tf.Tensor2D): tf.Tensor4D {
   const [b, h, s, d] = x.shape;
-  const rotated = tf.reshape(tf.matMul(tf.reshape(x, [b * h * s, d]), rotate), [b, h, s, d]);
+  const rotated = tf.reshape(fastMatMul(tf.reshape(x, [b * h * s, d]), rotate), [b, h, s, d]);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
 }
 
@@ -227,9 +230,9 @@ export class LlamaModel implements FrozenLanguageModel {
     const groups = nHeads / nKvHeads;
     // Heads are numbered kvHead * groups + g, so this reshape folds each group's heads into rows.
     const grouped = tf.reshape(q, [batch, nKvHeads, groups * seq, headDim]);
-    const scores = tf.mul(tf.matMul(grouped, keysT), 1 / Math.sqrt(headDim)); // [b, kv, g*s, t]
+    const scores = tf.mul(fastMatMul(grouped, keysT), 1 / Math.sqrt(headDim)); // [b, kv, g*s, t]
     const probs = tf.softmax(tf.add(scores, ctx.bias));
-    const context = tf.reshape(tf.matMul(probs, values), [batch, nHeads, seq, headDim]); // [b, h, s, hd]
+    const context = tf.reshape(fastMatMul(probs, values), [batch, nHeads, seq, headDim]); // [b, h, s, hd]
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, nHeads * headDim]);
     return { out: linear(merged, w.wo), cache: { keysT, values } };
   }
@@ -255,7 +258,7 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
-    return tf.tidy(() => linear(this.hiddenStates(input, decoderInput), this.head()));
+    return tf.tidy(() => linear(this.hiddenStates(input, decoderInput), this.head(), this.trainable));
   }
 
   hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
@@ -265,7 +268,8 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.matMul(hidden, this.head()));
+    const head = this.head();
+    return tf.tidy(() => (this.trainable ? fastMatMul : frozenWeightMatMul)(hidden, head));
   }
 
   prefill(input: SequenceInput): DecodeState {

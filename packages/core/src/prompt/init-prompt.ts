@@ -56,7 +56,7 @@ export async function initialPromptValues(config: PromptTuningConfig, context: P
   if (init.method === 'from') {
     const vectors = context.fromVectors;
     if (!vectors || vectors.length === 0 || vectors.length % d !== 0) {
-      throw new PtuneError('ARTIFACT_DIM_MISMATCH', `init from ${init.source}: its vectors do not have dModel ${d}`);
+      throw new PtuneError('ARTIFACT_DIM_MISMATCH', `init from ${init.from}: its vectors do not have dModel ${d}`);
     }
     return cycled(vectors, d, k);
   }

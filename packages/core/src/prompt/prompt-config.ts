@@ -14,7 +14,7 @@ export type PromptInit =
   | { readonly method: 'sampled-vocab'; readonly poolSize?: number }
   | { readonly method: 'class-label'; readonly poolSize?: number }
   | { readonly method: 'text'; readonly text: string }
-  | { readonly method: 'from'; readonly source: string };
+  | { readonly method: 'from'; /** The artifact the vectors come from (path, name or sha256). */ readonly from: string };
 
 export type PromptInitMethod = PromptInit['method'];
 export const PROMPT_INIT_METHODS: readonly PromptInitMethod[] = ['random', 'sampled-vocab', 'class-label', 'text', 'from'];

@@ -134,6 +134,7 @@ export function toFloat32(entry: SafetensorsEntry, name: string, source = 'safet
   }
 }
 
+/** Decodes an IEEE 754 binary16 bit pattern (0..0xffff) to its exact value. */
 export function float16ToFloat32(half: number): number {
   const sign = half & 0x8000 ? -1 : 1;
   const exponent = (half >> 10) & 0x1f;
@@ -143,13 +144,45 @@ export function float16ToFloat32(half: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-export interface SafetensorsTensorInput {
-  readonly dtype: 'F32';
-  readonly shape: readonly number[];
-  readonly data: Float32Array;
+const F32_SCRATCH = new Float32Array(1);
+const U32_SCRATCH = new Uint32Array(F32_SCRATCH.buffer);
+
+/**
+ * Rounds a number to float32, then to the nearest IEEE 754 binary16 (ties to even, subnormals
+ * kept) and returns its bit pattern. Magnitudes that round past 65504 become ±Infinity (0x7c00);
+ * NaN becomes a quiet NaN. Callers that must not overflow check `(bits & 0x7fff) === 0x7c00`.
+ */
+export function float32ToFloat16(value: number): number {
+  F32_SCRATCH[0] = value;
+  const bits = U32_SCRATCH[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff; // biased by 127
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  if (exponent > 142) return sign | 0x7c00; // >= 2^16: beyond any rounding to 65504
+  if (exponent >= 113) {
+    // Normal half: keep 10 of the 23 mantissa bits; a carry out of the mantissa correctly bumps
+    // the exponent (and 65520 and above round to 0x7c00, Infinity).
+    const half = sign | ((exponent - 112) << 10) | (mantissa >>> 13);
+    const rest = mantissa & 0x1fff;
+    return rest > 0x1000 || (rest === 0x1000 && half & 1) ? half + 1 : half;
+  }
+  if (exponent < 102) return sign; // below 2^-25, half of the smallest subnormal: rounds to ±0
+  // Subnormal half: units of 2^-24. The value is (1.mantissa) * 2^(exponent-127).
+  const full = mantissa | 0x800000;
+  const shift = 126 - exponent; // 14..24
+  const half = full >>> shift;
+  const rest = full & ((1 << shift) - 1);
+  const halfway = 1 << (shift - 1);
+  return sign | (rest > halfway || (rest === halfway && half & 1) ? half + 1 : half);
 }
 
-/** Serialises float32 tensors (in the given order) and string metadata to safetensors bytes. */
+/** A tensor to serialise: float32 values, or float16 values given as their binary16 bit patterns. */
+export type SafetensorsTensorInput =
+  | { readonly dtype: 'F32'; readonly shape: readonly number[]; readonly data: Float32Array }
+  | { readonly dtype: 'F16'; readonly shape: readonly number[]; readonly data: Uint16Array };
+
+/** Serialises F32/F16 tensors (in the given order) and string metadata to safetensors bytes. */
 export function serializeSafetensors(
   tensors: ReadonlyArray<readonly [string, SafetensorsTensorInput]>,
   metadata?: Readonly<Record<string, string>>,
@@ -158,7 +191,7 @@ export function serializeSafetensors(
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, tensor] of tensors) {
-    const size = tensor.data.length * 4;
+    const size = tensor.data.length * DTYPE_BYTES[tensor.dtype];
     header[name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + size] };
     offset += size;
   }
@@ -176,8 +209,12 @@ export function serializeSafetensors(
   out.set(headerBytes, 8);
   let cursor = 8 + headerBytes.length;
   for (const [, tensor] of tensors) {
-    for (let i = 0; i < tensor.data.length; i++) view.setFloat32(cursor + i * 4, tensor.data[i]!, true);
-    cursor += tensor.data.length * 4;
+    if (tensor.dtype === 'F16') {
+      for (let i = 0; i < tensor.data.length; i++) view.setUint16(cursor + i * 2, tensor.data[i]!, true);
+    } else {
+      for (let i = 0; i < tensor.data.length; i++) view.setFloat32(cursor + i * 4, tensor.data[i]!, true);
+    }
+    cursor += tensor.data.length * DTYPE_BYTES[tensor.dtype];
   }
   return out;
 }
