@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { isPtuneError } from '@ptune/core';
 import { convertCommand } from './commands/convert.js';
+import { evalCommand } from './commands/eval.js';
+import { exportPeftCommand, importCommand } from './commands/interop.js';
+import { neighborsCommand } from './commands/neighbors.js';
+import { predictCommand } from './commands/predict.js';
+import { trainCommand } from './commands/train.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { logitsCommand } from './commands/logits.js';
@@ -18,7 +23,10 @@ export function buildProgram(): Command {
       '\nAdd --json to any command for machine-readable output on stdout; errors then also print {"error":{"code","message"}}.\n' +
         'Exit codes: 0 ok, 1 unexpected failure, 2 bad arguments or input, 3 invalid model files, 4 model or tokenizer not found, 5 download or backend failure.',
     );
-  for (const command of [generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand()]) {
+  for (const command of [
+    trainCommand(), evalCommand(), predictCommand(), neighborsCommand(), exportPeftCommand(), importCommand(),
+    generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand(),
+  ]) {
     program.addCommand(command.exitOverride().showHelpAfterError());
   }
   return program;
