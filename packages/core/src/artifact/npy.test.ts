@@ -3,6 +3,7 @@ import { PtuneError } from '../errors.js';
 import { float32ToFloat16 } from '../safetensors/safetensors.js';
 import { importNpy, parseNpy } from './npy.js';
 import { decodePromptArtifact, type PromptManifestInput } from './prompt-artifact.js';
+import { errorOf } from '../test-support/errors.js';
 
 const manifest: PromptManifestInput = {
   taskId: 'boolq',
@@ -34,15 +35,6 @@ const f2 = (values: number[]) => new Uint8Array(Uint16Array.from(values, float32
 const header = (descr: string, shape: string, fortran = 'False') => `{'descr': '${descr}', 'fortran_order': ${fortran}, 'shape': ${shape}, }`;
 const twelve = Array.from({ length: 12 }, (_, i) => (i - 6) / 7);
 
-function errorOf(fn: () => unknown): PtuneError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PtuneError);
-    return error as PtuneError;
-  }
-  throw new Error('expected a PtuneError');
-}
 
 describe('.npy import', () => {
   it('imports a v1 float32 [3, 4] C-order array bit-exactly', () => {

@@ -3,6 +3,7 @@ import { PtuneError } from '../errors.js';
 import { parseSafetensors, serializeSafetensors, toFloat32 } from '../safetensors/safetensors.js';
 import { exportPeft, importPeft, type PeftImportDefaults } from './peft.js';
 import { decodePromptArtifact, encodePromptArtifact, type PromptManifestInput } from './prompt-artifact.js';
+import { errorOf } from '../test-support/errors.js';
 
 const manifest: PromptManifestInput = {
   taskId: 'sst2',
@@ -22,15 +23,6 @@ const artifact = (patch: Partial<PromptManifestInput> = {}, dtype: 'float32' | '
 const json = (bytes: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-function errorOf(fn: () => unknown): PtuneError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PtuneError);
-    return error as PtuneError;
-  }
-  throw new Error('expected a PtuneError');
-}
 
 describe('PEFT export', () => {
   it('writes a PromptTuningConfig and prompt_embeddings [k, d] as PEFT saves them', () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PtuneError } from '../errors.js';
 import { float16ToFloat32, float32ToFloat16 } from '../safetensors/safetensors.js';
 import type { TaskConfig } from '../task/task-config.js';
+import { errorOf } from '../test-support/errors.js';
 import {
   checkArtifactCompatibility,
   decodePromptArtifact,
@@ -51,15 +52,6 @@ function craft(header: unknown, data: Uint8Array): Uint8Array {
   return out;
 }
 
-function errorOf(fn: () => unknown): PtuneError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PtuneError);
-    return error as PtuneError;
-  }
-  throw new Error('expected a PtuneError');
-}
 
 describe('prompt artifact round trip', () => {
   it('is bit-exact for float32, including -0, subnormals and extremes', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PtuneError } from '../errors.js';
 import { assetPath } from '../test-support/assets.js';
+import { errorOf } from '../test-support/errors.js';
 import { memoryFileSource } from './file-source.js';
 import { loadModel } from './load-model.js';
 import { parseLlama2cCheckpoint, permuteForRotateHalf } from './llama2c.js';
@@ -10,15 +10,9 @@ const bin = new Uint8Array(readFileSync(assetPath('stories260K', 'stories260K.bi
 const tok = new Uint8Array(readFileSync(assetPath('stories260K', 'tok512.bin')));
 
 function expectCode(fn: () => unknown, code: string, text?: RegExp): void {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PtuneError);
-    expect((error as PtuneError).code).toBe(code);
-    if (text) expect((error as PtuneError).message).toMatch(text);
-    return;
-  }
-  throw new Error(`expected ${code}`);
+  const error = errorOf(fn);
+  expect(error.code).toBe(code);
+  if (text) expect(error.message).toMatch(text);
 }
 
 describe('llama2.c checkpoint loader', () => {
