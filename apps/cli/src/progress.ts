@@ -1,4 +1,4 @@
-import type { TrainEvent } from '@ptune/core';
+import type { TrainEvent } from '@ptune/core/train';
 
 /** A training progress bar on stderr: redrawn in place on a terminal, a line every 10% otherwise. */
 export function trainingProgress(label: string): (event: TrainEvent) => void {

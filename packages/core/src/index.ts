@@ -59,17 +59,6 @@ export type { TokenNeighbor } from './interpret/nearest-tokens.js';
 export { createTaskEncoder, languageModelingRows, longestTarget } from './task/encode-example.js';
 export type { EncodedExample, TaskEncoder, TaskEncoderOptions } from './task/encode-example.js';
 
-export { AdafactorOptimizer, AdamOptimizer, createOptimizer, DEFAULT_ADAFACTOR_CONFIG, DEFAULT_ADAM_CONFIG, DEFAULT_OPTIMIZER_CONFIG, resolveOptimizerConfig } from './train/optim/index.js';
-export type { AdafactorConfig, AdamConfig, Optimizer, OptimizerConfig, OptimizerConfigInput, OptimizerName, OptimizerSlot, OptimizerState } from './train/optim/index.js';
-export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig } from './train/train-config.js';
-export type { TrainConfig } from './train/train-config.js';
-export { runTrainingLoop } from './train/train-loop.js';
-export type { TrainEvent, TrainingObjective, TrainLoopOptions, TrainLoopResult } from './train/train-loop.js';
-export { decodeTrainingState, encodeTrainingState } from './train/training-state.js';
-export type { EvalRecord, TrainingState } from './train/training-state.js';
-export { prepareLanguageModeling, prepareTask, trainFullModel, trainPrompt } from './train/train-prompt.js';
-export type { FullModelTrainingOptions, PreparedTask, PromptTrainingOptions, PromptTrainingResult } from './train/train-prompt.js';
-
 export {
   ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES, MANIFEST_METADATA_KEY, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, PROMPT_TENSOR_NAME,
   checkArtifactCompatibility, decodePromptArtifact, encodePromptArtifact, exportPeft, importNpy, importPeft, parseManifest, parseNpy, validateManifest,

@@ -1,9 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import {
-  decodeTrainingState, encodePromptArtifact, encodeTrainingState, PROMPT_INIT_METHODS, prepareTask, PtuneError, requireTokenizer,
-  resolvePromptTuningConfig, resolveTrainConfig, trainFullModel, trainPrompt, LlamaModel, type PromptInit, type PromptInitMethod, type TrainingState,
-} from '@ptune/core';
+import { encodePromptArtifact, LlamaModel, PROMPT_INIT_METHODS, PtuneError, requireTokenizer, resolvePromptTuningConfig, type PromptInit, type PromptInitMethod } from '@ptune/core';
+import { decodeTrainingState, encodeTrainingState, prepareTask, resolveTrainConfig, trainFullModel, trainPrompt, type TrainingState } from '@ptune/core/train';
 import { trainingProgress } from '../progress.js';
 import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
 import { readArtifact } from '../soft-prompt-file.js';

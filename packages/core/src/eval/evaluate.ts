@@ -66,8 +66,9 @@ export async function evaluatePerplexity(
   let tokens = 0;
   for (let start = 0; start < rows.length; start += batchSize) {
     const { logProbs, tokenCounts } = targetLogProbs(model, prompt, rows.slice(start, start + batchSize));
-    total -= (await logProbs.sum().data())[0]!;
-    logProbs.dispose();
+    const sum = tf.sum(logProbs); // an op, not the chained `.sum()` that only @tensorflow/tfjs installs
+    total -= (await sum.data())[0]!;
+    tf.dispose([logProbs, sum]);
     tokens += tokenCounts.reduce((a, b) => a + b, 0);
   }
   const loss = total / Math.max(1, tokens);

@@ -30,7 +30,7 @@ export function classificationMetrics(gold: readonly number[], predicted: readon
 export function normalizeAnswer(text: string): string {
   return text
     .toLowerCase()
-    .replace(/[\p{P}\p{S}]/gu, ' ')
+    .replace(/[\p{P}\p{S}]/gu, '') // deleted, not spaced, as SQuAD's script does: "U.S." = "US"
     .replace(/\b(a|an|the)\b/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

@@ -1,4 +1,4 @@
-import { PtuneError } from '../errors.js';
+import { PtuneError, isPtuneError } from '../errors.js';
 import { parseSafetensors, serializeSafetensors, toFloat32 } from '../safetensors/safetensors.js';
 import type { OptimizerState } from './optim/optimizer.js';
 
@@ -58,27 +58,33 @@ export function decodeTrainingState(bytes: Uint8Array, source: string): Training
   }
   const raw = file.metadata[META_KEY];
   if (!raw) throw invalid(`no ${META_KEY} metadata`);
-  const header = JSON.parse(raw) as {
-    version: number; step: number; shapes: number[][]; best: { step: number; metric: number } | null; evalsWithoutImprovement: number;
-    optimizer: { name: OptimizerState['name']; stepCount: number; slots: string[] }; losses: TrainingState['losses']; evals: EvalRecord[];
-    elapsedMs: number; context: Record<string, unknown>;
-  };
-  if (header.version !== 1) throw invalid(`unknown version ${header.version}`);
-  const tensor = (name: string) => {
-    const entry = file.tensors.get(name);
-    if (!entry) throw invalid(`missing tensor ${name}`);
-    return { shape: entry.shape, data: toFloat32(entry, name, source) };
-  };
-  const variables = header.shapes.map((_, i) => tensor(`variable.${i}`));
-  return {
-    step: header.step,
-    variables,
-    best: header.best ? { ...header.best, variables: header.shapes.map((_, i) => tensor(`best.${i}`).data) } : null,
-    evalsWithoutImprovement: header.evalsWithoutImprovement,
-    optimizer: { name: header.optimizer.name, stepCount: header.optimizer.stepCount, slots: Object.fromEntries(header.optimizer.slots.map((key) => [key, tensor(`optimizer.${key}`)])) },
-    losses: header.losses,
-    evals: header.evals,
-    elapsedMs: header.elapsedMs,
-    context: header.context,
-  };
+  // A damaged header (bad JSON, missing fields, a non-float tensor) is reported, never a TypeError.
+  try {
+    const header = JSON.parse(raw) as {
+      version: number; step: number; shapes: number[][]; best: { step: number; metric: number } | null; evalsWithoutImprovement: number;
+      optimizer: { name: OptimizerState['name']; stepCount: number; slots: string[] }; losses: TrainingState['losses']; evals: EvalRecord[];
+      elapsedMs: number; context: Record<string, unknown>;
+    };
+    if (header.version !== 1) throw invalid(`unknown version ${header.version}`);
+    const tensor = (name: string) => {
+      const entry = file.tensors.get(name);
+      if (!entry) throw invalid(`missing tensor ${name}`);
+      return { shape: entry.shape, data: toFloat32(entry, name, source) };
+    };
+    const variables = header.shapes.map((_, i) => tensor(`variable.${i}`));
+    return {
+      step: header.step,
+      variables,
+      best: header.best ? { ...header.best, variables: header.shapes.map((_, i) => tensor(`best.${i}`).data) } : null,
+      evalsWithoutImprovement: header.evalsWithoutImprovement,
+      optimizer: { name: header.optimizer.name, stepCount: header.optimizer.stepCount, slots: Object.fromEntries(header.optimizer.slots.map((key) => [key, tensor(`optimizer.${key}`)])) },
+      losses: header.losses,
+      evals: header.evals,
+      elapsedMs: header.elapsedMs,
+      context: header.context,
+    };
+  } catch (error) {
+    if (isPtuneError(error) && error.code === 'TRAINING_STATE_INVALID') throw error;
+    throw invalid(`damaged ${META_KEY} header or tensors: ${(error as Error).message}`);
+  }
 }
