@@ -5,6 +5,9 @@ import { evalCommand } from './commands/eval.js';
 import { exportPeftCommand, importCommand } from './commands/interop.js';
 import { neighborsCommand } from './commands/neighbors.js';
 import { predictCommand } from './commands/predict.js';
+import { publishCommand } from './commands/publish.js';
+import { registryCommand } from './commands/registry.js';
+import { remotePredictCommand } from './commands/remote-predict.js';
 import { trainCommand } from './commands/train.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
@@ -25,7 +28,7 @@ export function buildProgram(): Command {
     );
   for (const command of [
     trainCommand(), evalCommand(), predictCommand(), neighborsCommand(), exportPeftCommand(), importCommand(),
-    generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand(),
+    generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand(), publishCommand(), remotePredictCommand(), registryCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError());
   }

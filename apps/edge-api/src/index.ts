@@ -1,0 +1,8 @@
+/** The ptune edge API Worker: the prompt registry and task inference against the frozen model. */
+import { app } from './app.js';
+
+export { TaskRegistry } from './registry/task-registry.js';
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;
