@@ -32,6 +32,11 @@ interface Report {
         perBackend: Record<string, { prefillRatioToReference: number; decodeRatioToReference: number }>;
       };
     };
+    training: {
+      settings: { batch: number; sequenceLength: number; promptLength: number };
+      backends: Record<string, { leakedTensors: number | null }>;
+      cells: Array<{ backend: string; method: string; trainedParameters: number; steps: number; stepsPerSecond: number; examplesPerSecond: number; medianMs: number }>;
+    };
   };
 }
 
@@ -82,6 +87,25 @@ describe('npm run bench --quick --backends wasm', () => {
     expect(reference).toMatchObject({ tokensPerSecond: 6000, measuredHere: false, label: 'reference figure quoted, not measured here' });
     expect(perBackend.wasm!.prefillRatioToReference).toBeGreaterThan(0);
     expect(perBackend.wasm!.decodeRatioToReference).toBeGreaterThan(0);
+  });
+
+  it('measures prompt-tuning and full-model training steps/s at batch 32, sequence 64', () => {
+    const { settings, cells } = report.sections.training;
+    expect(settings).toMatchObject({ batch: 32, sequenceLength: 64, promptLength: 20 });
+    expect(cells.map((c) => [c.backend, c.method])).toEqual([
+      ['wasm', 'prompt'],
+      ['wasm', 'full'],
+    ]);
+    for (const cell of cells) {
+      expect(cell.steps).toBeGreaterThanOrEqual(1);
+      expect(cell.medianMs).toBeGreaterThan(0);
+      expect(cell.stepsPerSecond).toBeCloseTo(1000 / cell.medianMs, 6);
+      expect(cell.examplesPerSecond).toBeCloseTo((32 * 1000) / cell.medianMs, 6);
+    }
+    expect(cells[0]!.trainedParameters).toBe(20 * 64);
+    expect(cells[1]!.trainedParameters).toBeGreaterThan(200_000);
+    expect(markdown).toContain('| backend | method | trained params | steps/s | examples/s | ms/step | steps timed |');
+    expect(markdown).toMatch(/\| wasm \| prompt tuning \(k = 20\) \| 1,280 \| [\d.]+ \|/);
   });
 
   it('writes the markdown table and prints it', () => {

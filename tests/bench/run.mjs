@@ -8,8 +8,9 @@
 import { parseOptions, UsageError } from './options.mjs';
 import { buildReport, renderMarkdown, writeReport } from './report.mjs';
 import { section as runtime } from './runtime-bench.mjs';
+import { section as training } from './training-bench.mjs';
 
-const SECTIONS = [runtime];
+const SECTIONS = [runtime, training];
 
 async function main() {
   const options = parseOptions();

@@ -103,7 +103,7 @@ export async function trainPrompt(options: PromptTrainingOptions): Promise<Promp
   const { model, data, prompt } = options;
   const labelStrings = data.task.kind === 'classification' ? Object.values(data.task.verbalizer) : [];
   const initialValues = await initialPromptValues(prompt, { model, tokenizer: options.tokenizer, labelStrings, ...(options.fromVectors ? { fromVectors: options.fromVectors } : {}) });
-  const variable = tf.variable(tf.tensor2d(initialValues, [prompt.promptLength, model.dModel]), true);
+  const variable = tf.tidy(() => tf.variable(tf.tensor2d(initialValues, [prompt.promptLength, model.dModel]), true));
   const optimizer = createOptimizer(options.optimizer);
   try {
     const result = await runTrainingLoop(
