@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createTaskEncoder, PtuneError, rankCandidates, requireTokenizer, templateFields } from '@ptune/core';
+import { parseFieldsFlag, predictionLine } from '../fields-flag.js';
 import { addModelOptions, openModel, printJson, type ModelOptions } from '../shared-options.js';
 import { loadSoftPrompt } from '../soft-prompt-file.js';
 
@@ -34,25 +35,13 @@ export function predictCommand(): Command {
         truncated: encoded[i]!.truncated,
       }));
       if (flags.json) return printJson({ task: task.id, version: prompt.artifact.sha256, predictions });
-      for (const p of predictions) {
-        const scores = Object.entries(p.scores).map(([label, s]) => `${label} ${s.toFixed(3)}`).join(', ');
-        process.stdout.write(`${p.label}\t(${scores})\t${JSON.stringify(Object.values(p.input).join(' | ')).slice(0, 80)}\n`);
-      }
+      for (const p of predictions) process.stdout.write(predictionLine(p.label, p.scores, p.input));
     });
 }
 
 function parseInputs(texts: string[], fieldsJson: string | undefined, fieldNames: string[]): Array<Record<string, string>> {
   if (fieldsJson) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fieldsJson);
-    } catch {
-      throw new PtuneError('INVALID_ARGUMENT', `--fields is not valid JSON: ${fieldsJson.slice(0, 60)}`);
-    }
-    const list = Array.isArray(parsed) ? parsed : [parsed];
-    return list.map((item, i) => {
-      if (typeof item !== 'object' || item === null) throw new PtuneError('INVALID_ARGUMENT', `--fields item ${i} is not an object`);
-      const record = item as Record<string, unknown>;
+    return parseFieldsFlag(fieldsJson).map((record, i) => {
       for (const name of fieldNames) {
         if (typeof record[name] !== 'string') throw new PtuneError('INVALID_ARGUMENT', `--fields item ${i} needs a string "${name}" (the template uses ${fieldNames.join(', ')})`);
       }

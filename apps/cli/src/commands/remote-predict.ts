@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { PtuneError } from '@ptune/core';
 import { parseNumber, printJson } from '../shared-options.js';
 import { callRegistry, registryBase } from './registry-client.js';
+import { parseFieldsFlag, predictionLine } from '../fields-flag.js';
 
 interface RemotePredictFlags {
   registry: string;
@@ -37,9 +38,7 @@ export function remotePredictCommand(): Command {
       });
       if (flags.json) return printJson(result);
       result.predictions.forEach((p, i) => {
-        const scores = Object.entries(p.scores).map(([label, s]) => `${label} ${s.toFixed(3)}`).join(', ');
-        const input = inputs[i]!;
-        process.stdout.write(`${p.label}\t(${scores})\t${JSON.stringify(typeof input === 'string' ? input : Object.values(input).join(' | ')).slice(0, 80)}\n`);
+        process.stdout.write(predictionLine(p.label, p.scores, inputs[i]!));
       });
       process.stderr.write(`${result.task} version ${result.version}\n`);
     });
@@ -47,17 +46,7 @@ export function remotePredictCommand(): Command {
 
 function inputsFrom(texts: string[], fieldsJson: string | undefined): Array<string | Record<string, unknown>> {
   if (fieldsJson) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fieldsJson);
-    } catch {
-      throw new PtuneError('INVALID_ARGUMENT', `--fields is not valid JSON: ${fieldsJson.slice(0, 60)}`);
-    }
-    const list = Array.isArray(parsed) ? parsed : [parsed];
-    list.forEach((item, i) => {
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new PtuneError('INVALID_ARGUMENT', `--fields item ${i} is not an object`);
-    });
-    return list as Array<Record<string, unknown>>;
+    return parseFieldsFlag(fieldsJson);
   }
   if (texts.length === 0) throw new PtuneError('INVALID_ARGUMENT', 'give at least one text (or --fields)');
   return texts;
