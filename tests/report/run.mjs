@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { REPO_ROOT, parseOptions, UsageError } from './options.mjs';
 import { renderMarkdown, renderSvg } from './render.mjs';
 import { BATCH, EVAL_BATCH, EVAL_CELLS, MODEL, OPTIMIZERS, planJobs } from './tasks.mjs';
+import { machineInfo } from '../bench/report.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const log = (message) => process.stderr.write(`[report] ${message}\n`);
@@ -29,17 +30,6 @@ function assetsDir() {
   throw new UsageError('the report reads the shared assets (model, SST-2, RTE, CB, tinyshakespeare): set PT_ASSETS_DIR');
 }
 
-function machineInfo() {
-  const cpus = os.cpus();
-  return {
-    node: process.version,
-    platform: `${process.platform} ${os.release()}`,
-    arch: process.arch,
-    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
-    cores: cpus.length,
-    totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-  };
-}
 
 /** Runs one job in a child process; resolves to its result (ok: false on a crash). */
 function runJob(job, common, workDir) {
