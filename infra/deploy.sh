@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Deploys the edge API (minified). `infra/deploy.sh --dry-run` bundles without uploading (CI) and
-# prints the bundle size, raw and gzip, into infra/dist/.
+# Deploys the edge API (minified): `infra/deploy.sh [--env preview|production] [wrangler deploy flags]`.
+# `infra/deploy.sh --dry-run [--env NAME]` bundles without uploading (CI runs it) and prints the
+# bundle size, raw and gzip; the bundle goes to $DRY_RUN_OUT (default infra/dist/).
 set -euo pipefail
 source "$(dirname "$0")/wrangler-env.sh"
 if [[ "${1:-}" == "--dry-run" ]]; then
-  out="$INFRA_DIR/dist"
+  shift
+  out="${DRY_RUN_OUT:-$INFRA_DIR/dist}"
   rm -rf "$out"
-  wrangler deploy --dry-run --minify --outdir "$out" | grep -E 'Total Upload|error' || true
+  wrangler deploy --dry-run --minify --outdir "$out" "$@"
   for f in "$out"/*.js "$out"/*.wasm; do
     printf '%-60s %8d bytes, gzip %8d\n' "$(basename "$f")" "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)"
   done

@@ -8,6 +8,7 @@ import { predictCommand } from './commands/predict.js';
 import { publishCommand } from './commands/publish.js';
 import { registryCommand } from './commands/registry.js';
 import { remotePredictCommand } from './commands/remote-predict.js';
+import { serveModelCommand } from './commands/serve-model.js';
 import { trainCommand } from './commands/train.js';
 import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     );
   for (const command of [
     trainCommand(), evalCommand(), predictCommand(), neighborsCommand(), exportPeftCommand(), importCommand(),
-    generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand(), publishCommand(), remotePredictCommand(), registryCommand(),
+    generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand(), publishCommand(), remotePredictCommand(), registryCommand(), serveModelCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError());
   }

@@ -11,18 +11,23 @@ export type ApiErrorCode =
   | 'NOT_FOUND'
   | 'TASK_NOT_FOUND'
   | 'VERSION_NOT_FOUND'
+  | 'TOKEN_NOT_FOUND'
+  | 'INVALID_TOKEN_PREFIX'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNSUPPORTED_TASK_KIND'
   | 'MODEL_UNAVAILABLE'
   | 'INTERNAL';
 
-/** A client-visible failure: HTTP status, stable code, human message. */
+/** A client-visible failure: HTTP status, stable code, human message (and headers such as Retry-After). */
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
     readonly code: ApiErrorCode | PtuneErrorCode,
     message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = 'ApiError';

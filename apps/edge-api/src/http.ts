@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Credential } from './auth.js';
 import { ApiError } from './errors.js';
 
 /** Per-request facts the handlers add to the request's one log line. */
@@ -9,9 +10,16 @@ export interface LogFields {
   tasks?: number;
   cache?: string;
   code?: string;
+  /** Batched model passes the request ran (one per hosted model for a classification batch). */
+  forwards?: number;
+  /** `in-isolate` or `remote` (see MODEL_RUNNER). */
+  runner?: string;
+  /** Whom the rate limit counted: `token:<id>`, `token:admin`, or `ip` (addresses are not logged). */
+  client?: string;
 }
 
-export type AppEnv = { Bindings: Env; Variables: { log: LogFields } };
+/** `credential`: what the request's bearer token proved (set by the authenticate middleware on /v1). */
+export type AppEnv = { Bindings: Env; Variables: { log: LogFields; credential: Credential } };
 export type AppContext = Context<AppEnv>;
 
 /** Refuses a body whose Content-Type is not `type` (415). */

@@ -2,6 +2,8 @@
 import { app } from './app.js';
 
 export { TaskRegistry } from './registry/task-registry.js';
+export { TokenRegistry } from './registry/token-registry.js';
+export { RateLimiter } from './middleware/rate-limiter.js';
 
 export default {
   fetch: app.fetch,

@@ -10,6 +10,10 @@ export { LlamaModel } from './model/llama.js';
 export type { LlamaModelOptions } from './model/llama.js';
 export { DEFAULT_LLAMA_CONFIG, llamaParameterShapes, resolveLlamaConfig } from './model/llama-config.js';
 export type { LlamaConfig } from './model/llama-config.js';
+export { T5Model } from './model/t5.js';
+export type { T5ModelOptions } from './model/t5.js';
+export { DEFAULT_T5_CONFIG, T5_FEED_FORWARDS, resolveT5Config, t5ParameterShapes } from './model/t5-config.js';
+export type { T5Config, T5FeedForward } from './model/t5-config.js';
 export type { HostTensor, ParameterMap } from './model/parameters.js';
 export { fingerprintParameters } from './model/fingerprint.js';
 export { positionsFromMask } from './model/sequence-input.js';
@@ -24,6 +28,8 @@ export { loadModel, requireTokenizer } from './checkpoint/load-model.js';
 export type { CheckpointFormat, LoadedModel, LoadModelOptions } from './checkpoint/load-model.js';
 export { parseLlama2cCheckpoint, permuteForRotateHalf } from './checkpoint/llama2c.js';
 export { llamaConfigFromHf, llamaConfigToHf, loadHfLlama } from './checkpoint/hf-llama.js';
+export { loadHfT5, t5ConfigFromHf, t5ConfigToHf } from './checkpoint/hf-t5.js';
+export type { HfT5Checkpoint } from './checkpoint/hf-t5.js';
 export { convertLlama2cToHf } from './checkpoint/convert-llama2c.js';
 
 export { parseSafetensors, serializeSafetensors, toFloat32 } from './safetensors/index.js';
@@ -31,6 +37,12 @@ export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safe
 
 export { TextTokenizer } from './tokenizer/text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
+export { loadTokenizerFile } from './tokenizer/load-tokenizer.js';
+export { TOKENIZER_FILES, loadTokenizerFromSource } from './tokenizer/tokenizer-files.js';
+export { parseSentencePieceModel } from './tokenizer/sentencepiece-model.js';
+export type { SentencePieceModel } from './tokenizer/sentencepiece-model.js';
+export { sentencePieceToTokenizerJson } from './tokenizer/sentencepiece-tokenizer-json.js';
+export type { SentencePieceConversionOptions } from './tokenizer/sentencepiece-tokenizer-json.js';
 export type { TokenizerJson } from './tokenizer/tokenizer-json.js';
 
 export { resolveTaskConfig, templateFields } from './task/index.js';
@@ -66,3 +78,12 @@ export {
 export type {
   ArtifactArchitecture, ArtifactDtype, ArtifactModelIdentity, ManifestPromptInit, PromptArtifact, PromptManifest, PromptManifestInput, TrainingSummary,
 } from './artifact/index.js';
+
+export {
+  DEFAULT_RUN_LIMITS, MODEL_ID_PATTERN, MODEL_MANIFEST_FILE, MODEL_MANIFEST_VERSION, PromptStore,
+  describeModel, encoderFor, executeRun, inputFields, parseModelManifest, runRequestFromJson, runRequestToJson, sha256Hex, textStream, validateModelManifest,
+} from './runner/index.js';
+export type {
+  ClassificationRunResult, ExecuteRunOptions, GenerationRunResult, ModelFileEntry, ModelManifest, PreparedPrompt, RunLimits, RunPrompt, RunRequest, RunRequestJson,
+  RunResponse, RunResult, RunRow, ServedLanguageModel,
+} from './runner/index.js';

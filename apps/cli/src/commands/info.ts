@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { LlamaModel } from '@ptune/core';
+import { LlamaModel, T5Model } from '@ptune/core';
 import { addModelOptions, openModel, printJson, type ModelOptions } from '../shared-options.js';
 
 export function infoCommand(): Command {
@@ -12,7 +12,7 @@ export function infoCommand(): Command {
         source: loaded.source,
         format: loaded.format,
         architecture: model.architecture,
-        config: model instanceof LlamaModel ? model.config : null,
+        config: model instanceof LlamaModel || model instanceof T5Model ? model.config : null,
         fingerprint: model.fingerprint,
         tokenizer: loaded.tokenizer ? { vocabSize: loaded.tokenizer.vocabSize } : null,
         backend,

@@ -22,16 +22,25 @@ export function taskRegistry(env: Env, task: string) {
   // RPC stubs wrap return types in Rpc.Result, which TypeScript cannot unwrap generically: restate them.
   return {
     read: async () => unwrap((await stub.read(task)) as RegistryResult<TaskRecord>),
-    publish: async (input: PublishInput) => unwrap((await stub.publish(task, input)) as RegistryResult<{ version: VersionRecord; created: boolean }>),
-    setLatest: async (version: number) => unwrap((await stub.setLatest(task, version)) as RegistryResult<TaskRecord>),
-    deleteVersion: async (version: number) => unwrap((await stub.deleteVersion(task, version)) as RegistryResult<TaskRecord>),
-    deleteTask: async () => unwrap((await stub.deleteTask(task)) as RegistryResult<{ deleted: string }>),
+    // `expectedLatest`: a conditional write (409 CONFLICT unless `latest` is still that version).
+    publish: async (input: PublishInput, expectedLatest?: number) =>
+      unwrap((await stub.publish(task, input, expectedLatest)) as RegistryResult<{ version: VersionRecord; created: boolean }>),
+    setLatest: async (version: number, expectedLatest?: number) => unwrap((await stub.setLatest(task, version, expectedLatest)) as RegistryResult<TaskRecord>),
+    deleteVersion: async (version: number, expectedLatest?: number) => unwrap((await stub.deleteVersion(task, version, expectedLatest)) as RegistryResult<TaskRecord>),
+    deleteTask: async (expectedLatest?: number) => unwrap((await stub.deleteTask(task, expectedLatest)) as RegistryResult<{ deleted: string }>),
   };
 }
 
-/** The KV replica of a task (eventually consistent: up to ~60 s behind the Durable Object). */
+/**
+ * How long a location may cache a replica read, seconds (KV's minimum is 30). With KV's own
+ * propagation this bounds the staleness window: a publish, promote or delete is seen everywhere
+ * about this long after the Durable Object committed it (see infra/README.md, "Consistency").
+ */
+export const REPLICA_CACHE_TTL_S = 60;
+
+/** The KV replica of a task (eventually consistent: up to ~REPLICA_CACHE_TTL_S behind the Durable Object). */
 export async function readReplica(env: Env, task: string): Promise<TaskRecord | null> {
-  return env.REGISTRY.get<TaskRecord>(taskKey(task), 'json');
+  return env.REGISTRY.get<TaskRecord>(taskKey(task), { type: 'json', cacheTtl: REPLICA_CACHE_TTL_S });
 }
 
 /** Task names from the KV replica. */
@@ -47,8 +56,11 @@ export async function listTaskNames(env: Env): Promise<string[]> {
 }
 
 /**
- * The version a request asks for. `latest` comes from the KV replica; a pinned version missing
- * from the replica is looked up in the Durable Object, so a publisher reads its own writes.
+ * The version a request asks for, resolved through the KV replica (the one gate of the read path):
+ * `latest` comes from the replica; a pinned version missing from it is looked up in the Durable
+ * Object, so a publisher reads its own writes. A deleted version leaves the replica when the
+ * Durable Object commits the deletion, so it stops resolving once cached replica reads expire
+ * (REPLICA_CACHE_TTL_S); the Durable Object never resurrects it.
  */
 export async function resolveVersion(env: Env, task: string, pinned: number | undefined): Promise<VersionRecord> {
   let record = await readReplica(env, task);

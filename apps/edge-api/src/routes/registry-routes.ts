@@ -1,18 +1,35 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { checkArtifactCompatibility, decodePromptArtifact } from '@ptune/core/artifact';
-import { requireAdmin } from '../auth.js';
+import { decodePromptArtifact } from '@ptune/core/artifact';
+import { requireTaskWriter } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { asObject, readJson, requireContentType, versionNumber, type AppContext, type AppEnv } from '../http.js';
-import { servedModel } from '../model/frozen-model.js';
-import { checkTaskName, listTaskNames, readPromptBytes, readReplica, taskRegistry, writePromptBytes } from '../registry/registry.js';
-
-const admin = (c: AppContext) => requireAdmin(c.req.header('authorization'), c.env.ADMIN_TOKEN);
+import { modelForArtifact } from '../model/catalog.js';
+import { checkTaskName, listTaskNames, readPromptBytes, readReplica, REPLICA_CACHE_TTL_S, taskRegistry, writePromptBytes } from '../registry/registry.js';
 
 function taskParam(c: AppContext): string {
   const task = checkTaskName(c.req.param('task') ?? '');
   c.var.log.task = task;
   return task;
+}
+
+/** The task, once the bearer token may write it (admin, or a publish token whose prefix it starts with). */
+function writableTask(c: AppContext): string {
+  const task = taskParam(c);
+  requireTaskWriter(c.var.credential, task);
+  return task;
+}
+
+/**
+ * The precondition of a conditional write: `If-Match: <n>` (or `"<n>"`) = "only if the task's
+ * latest version is still n". Absent: unconditional.
+ */
+function ifMatchLatest(c: AppContext): number | undefined {
+  const header = c.req.header('if-match');
+  if (header === undefined) return undefined;
+  const match = /^\s*"?(\d+)"?\s*$/.exec(header);
+  if (!match) throw new ApiError(400, 'BAD_REQUEST', `If-Match must be the latest version number the write expects, e.g. "3", got ${JSON.stringify(header.slice(0, 40))}`);
+  return versionNumber(match[1], 'If-Match');
 }
 
 /** The registry: publish, list, show, download, promote/roll back, delete. */
@@ -31,8 +48,7 @@ export const registryRoutes = new Hono<AppEnv>()
   .post(
     '/tasks/:task/versions',
     async (c, next) => {
-      taskParam(c);
-      await admin(c);
+      writableTask(c);
       requireContentType(c, 'application/octet-stream');
       const maxSize = Number(c.env.MAX_ARTIFACT_BYTES);
       const limit = bodyLimit({
@@ -45,12 +61,13 @@ export const registryRoutes = new Hono<AppEnv>()
     },
     async (c) => {
       const task = taskParam(c);
+      const expectedLatest = ifMatchLatest(c);
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       const artifact = decodePromptArtifact(bytes, 'upload', { maxBytes: Number(c.env.MAX_ARTIFACT_BYTES) });
-      const { model } = await servedModel(c.env);
-      checkArtifactCompatibility(artifact, { fingerprint: model.fingerprint, dModel: model.dModel, architecture: model.architecture }, 'upload');
+      await modelForArtifact(c.env, artifact, 'upload'); // a hosted model with the prompt's fingerprint, dModel and architecture
       await writePromptBytes(c.env, artifact.sha256, bytes); // content-addressed: written before the version exists
-      const { version, created } = await taskRegistry(c.env, task).publish({ sha256: artifact.sha256, bytes: bytes.byteLength, manifest: artifact.manifest });
+      const input = { sha256: artifact.sha256, bytes: bytes.byteLength, manifest: artifact.manifest };
+      const { version, created } = await taskRegistry(c.env, task).publish(input, expectedLatest);
       c.var.log.version = version.version;
       return c.json({ task, created, ...version }, created ? 201 : 200);
     },
@@ -68,25 +85,25 @@ export const registryRoutes = new Hono<AppEnv>()
       'content-type': 'application/octet-stream',
       'content-disposition': `attachment; filename="${task}-v${wanted}.safetensors"`,
       etag: `"${version.sha256}"`,
-      'cache-control': 'public, max-age=31536000, immutable',
+      // Version n's bytes never change, but the version can be deleted: cache no longer than the staleness window.
+      'cache-control': `public, max-age=${REPLICA_CACHE_TTL_S}`,
     });
   })
   .post('/tasks/:task/latest', async (c) => {
-    const task = taskParam(c);
-    await admin(c);
-    const version = versionNumber(asObject(await readJson(c), 'body').version, 'version');
+    const task = writableTask(c);
+    const body = asObject(await readJson(c), 'body');
+    const version = versionNumber(body.version, 'version');
     c.var.log.version = version;
-    return c.json(await taskRegistry(c.env, task).setLatest(version));
+    const expected = body.ifLatest === undefined ? ifMatchLatest(c) : versionNumber(body.ifLatest, 'ifLatest');
+    return c.json(await taskRegistry(c.env, task).setLatest(version, expected));
   })
   .delete('/tasks/:task/versions/:version', async (c) => {
-    const task = taskParam(c);
-    await admin(c);
+    const task = writableTask(c);
     const version = versionNumber(c.req.param('version'), 'version');
     c.var.log.version = version;
-    return c.json(await taskRegistry(c.env, task).deleteVersion(version));
+    return c.json(await taskRegistry(c.env, task).deleteVersion(version, ifMatchLatest(c)));
   })
   .delete('/tasks/:task', async (c) => {
-    const task = taskParam(c);
-    await admin(c);
-    return c.json(await taskRegistry(c.env, task).deleteTask());
+    const task = writableTask(c);
+    return c.json(await taskRegistry(c.env, task).deleteTask(ifMatchLatest(c)));
   });

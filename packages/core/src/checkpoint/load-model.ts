@@ -3,9 +3,11 @@ import { PtuneError } from '../errors.js';
 import { fingerprintParameters } from '../model/fingerprint.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
 import { LlamaModel } from '../model/llama.js';
+import { T5Model } from '../model/t5.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import type { FileSource } from './file-source.js';
 import { loadHfLlama, readJson } from './hf-llama.js';
+import { loadHfT5 } from './hf-t5.js';
 import { parseLlama2cCheckpoint } from './llama2c.js';
 
 export type CheckpointFormat = 'llama2c' | 'hf';
@@ -28,7 +30,7 @@ export interface LoadModelOptions {
 /** Returns the tokenizer or throws TOKENIZER_MISSING naming the model source. */
 export function requireTokenizer(loaded: LoadedModel): TextTokenizer {
   if (!loaded.tokenizer) {
-    throw new PtuneError('TOKENIZER_MISSING', `${loaded.source} has no tokenizer (tokenizer.json, or tok*.bin for llama2.c checkpoints)`);
+    throw new PtuneError('TOKENIZER_MISSING', `${loaded.source} has no tokenizer (tokenizer.json or spiece.model, or tok*.bin for llama2.c checkpoints)`);
   }
   return loaded.tokenizer;
 }
@@ -47,15 +49,49 @@ async function detectLlama2cFiles(source: FileSource, options: LoadModelOptions)
   return { checkpoint, tokenizer: options.tokenizerFile ?? tokenizers[0] ?? null };
 }
 
-/** Loads a Llama-family checkpoint from a source: HF layout when `config.json` exists, else llama2.c. */
+/** Architectures of Hugging Face checkpoints, by `config.json` `model_type`. */
+const HF_MODEL_TYPES = ['llama', 't5'] as const;
+type HfModelType = (typeof HF_MODEL_TYPES)[number];
+
+/** Which loader a HF `config.json` needs; UNSUPPORTED_ARCHITECTURE names an unknown `model_type`. */
+function hfModelType(raw: Record<string, unknown>, where: string): HfModelType {
+  const architectures = Array.isArray(raw.architectures) ? raw.architectures : [];
+  if (HF_MODEL_TYPES.includes(raw.model_type as HfModelType)) return raw.model_type as HfModelType;
+  if (raw.model_type === undefined && architectures.includes('LlamaForCausalLM')) return 'llama';
+  throw new PtuneError(
+    'UNSUPPORTED_ARCHITECTURE',
+    `${where}: model_type ${JSON.stringify(raw.model_type)} (architectures ${JSON.stringify(architectures)}) is not supported (${HF_MODEL_TYPES.join(', ')})`,
+  );
+}
+
+async function loadHfModel(source: FileSource, rawConfig: Record<string, unknown>): Promise<FrozenLanguageModel> {
+  const options = { source: source.description };
+  if (hfModelType(rawConfig, `${source.description}/config.json`) === 't5') {
+    const { config, params } = await loadHfT5(source);
+    return new T5Model(config, params, fingerprintParameters(params), options);
+  }
+  const { config, params } = await loadHfLlama(source);
+  return new LlamaModel(config, params, fingerprintParameters(params), options);
+}
+
+/** The tokenizer a HF-layout folder ships: `tokenizer.json`, else SentencePiece's `spiece.model` (T5 1.1 repos have only that). */
+async function hfTokenizer(source: FileSource): Promise<TextTokenizer | null> {
+  const json = await readJson(source, 'tokenizer.json');
+  if (json) return TextTokenizer.fromTokenizerJson(json, `${source.description}/tokenizer.json`);
+  const spiece = await source.read('spiece.model');
+  return spiece ? TextTokenizer.fromSentencePieceModel(spiece, `${source.description}/spiece.model`) : null;
+}
+
+/**
+ * Loads a checkpoint from a source: the Hugging Face layout when `config.json` exists (Llama or T5,
+ * by its `model_type`), else a llama2.c `.bin`.
+ */
 export async function loadModel(source: FileSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
   await ensureBackend();
-  if (await source.read('config.json')) {
-    const { config, params } = await loadHfLlama(source);
-    const tokenizerJson = await readJson(source, 'tokenizer.json');
-    const tokenizer = tokenizerJson ? TextTokenizer.fromTokenizerJson(tokenizerJson, `${source.description}/tokenizer.json`) : null;
-    const model = new LlamaModel(config, params, fingerprintParameters(params), { source: source.description });
-    return { model, tokenizer, format: 'hf', source: source.description };
+  const rawConfig = await readJson(source, 'config.json');
+  if (rawConfig) {
+    const model = await loadHfModel(source, rawConfig);
+    return { model, tokenizer: await hfTokenizer(source), format: 'hf', source: source.description };
   }
   const files = await detectLlama2cFiles(source, options);
   const bytes = await source.read(files.checkpoint);

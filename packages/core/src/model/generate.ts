@@ -23,7 +23,9 @@ export interface GenerateResult {
 
 /**
  * Batched incremental decoding with a KV cache: prompts are left-padded and masked, positions
- * count real tokens only, so each row decodes as it would alone. Works for any FrozenLanguageModel.
+ * count real tokens only, so each row decodes as it would alone. Works for any FrozenLanguageModel:
+ * a decoder-only model continues the prompt; an encoder-decoder (T5) encodes it (soft prompt in
+ * front) once and decodes a new sequence from its decoder start token (pass its EOS in `stopIds`).
  */
 export async function generate(
   model: FrozenLanguageModel,

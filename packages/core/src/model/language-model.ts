@@ -27,7 +27,8 @@ export interface DecodeState {
   dispose(): void;
 }
 
-export type ModelArchitecture = 'llama';
+/** Decoder-only (`llama`) or encoder-decoder (`t5`). */
+export type ModelArchitecture = 'llama' | 't5';
 
 /**
  * A frozen language model. For a decoder-only model `input` is the causal stream and the logits
@@ -45,15 +46,18 @@ export interface FrozenLanguageModel {
   readonly embeddingTable: tf.Tensor2D;
   /** Token embeddings `[batch, seq, dModel]` for ids `[batch][seq]`. */
   embed(ids: IdMatrix): tf.Tensor3D;
-  /** Logits `[batch, seq, vocab]`. */
+  /** Logits `[batch, seq, vocab]` (seq: the decoder stream of an encoder-decoder). */
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D;
   /** Final hidden states `[batch, seq, dModel]` (what `forward` feeds the classifier). */
   hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D;
   /** The classifier: hidden states `[rows, dModel]` -> logits `[rows, vocab]`. */
   logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D;
-  /** Runs the prompt once, caching what later steps need. */
-  prefill(input: SequenceInput): DecodeState;
-  /** Appends one token per row (`nextIds[batch]`) and returns the new state; `state` stays valid. */
+  /**
+   * Runs the prompt once, caching what later steps need. An encoder-decoder encodes `input` once and
+   * runs its decoder over `decoderInput` (default: the decoder start token); decoder-only models take none.
+   */
+  prefill(input: SequenceInput, decoderInput?: SequenceInput): DecodeState;
+  /** Appends one token per row (`nextIds[batch]`; the decoder stream of an encoder-decoder) and returns the new state; `state` stays valid. */
   decodeStep(state: DecodeState, nextIds: ReadonlyArray<number>): DecodeState;
   /** Frees the weights. */
   dispose(): void;

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileSource } from '../checkpoint/file-source.js';
 import { downloadHubFiles, type HubDownloadOptions } from '../checkpoint/hub/index.js';
+import { readJson } from '../checkpoint/hf-llama.js';
 import { loadModel, type LoadedModel } from '../checkpoint/load-model.js';
 import { PtuneError } from '../errors.js';
 import { localFileSource, singleFileSource } from './local-file-source.js';
@@ -44,6 +45,11 @@ export async function resolveModelSource(spec: string, options: ResolveModelOpti
   );
 }
 
+/**
+ * A Hugging Face layout repo: `config.json`, the tokenizer (`tokenizer.json`, else SentencePiece's
+ * `spiece.model`, which is all T5 1.1 / LM-adapted repos ship), and `model.safetensors` or the
+ * shards its index lists. Llama and T5 repos differ only in those optional files.
+ */
 async function downloadHfRepo(repo: string, options: ResolveModelOptions): Promise<FileSource> {
   const hub = { ...options.hub, repo };
   const first = await downloadHubFiles({
@@ -51,14 +57,22 @@ async function downloadHfRepo(repo: string, options: ResolveModelOptions): Promi
     files: ['config.json', 'tokenizer.json', 'model.safetensors.index.json'],
     optionalFiles: ['tokenizer.json', 'model.safetensors.index.json'],
   });
+  if (!first.files['tokenizer.json']) await downloadHubFiles({ ...hub, files: [], optionalFiles: ['spiece.model'] });
   let weights = ['model.safetensors'];
   const index = first.files['model.safetensors.index.json'];
   if (index) {
     const source = localFileSource(first.snapshotDir);
-    const parsed = JSON.parse(new TextDecoder().decode((await source.read('model.safetensors.index.json'))!)) as { weight_map?: Record<string, string> };
-    weights = [...new Set(Object.values(parsed.weight_map ?? {}))];
+    const weightMap = (await readJson(source, 'model.safetensors.index.json'))?.weight_map;
+    if (typeof weightMap !== 'object' || weightMap === null) {
+      throw new PtuneError('CHECKPOINT_INVALID', `${source.description}/model.safetensors.index.json: no weight_map`);
+    }
+    weights = [...new Set(Object.values(weightMap as Record<string, unknown>).map(String))];
   }
-  const result = await downloadHubFiles({ ...hub, files: weights });
+  const result = await downloadHubFiles({ ...hub, files: [], optionalFiles: weights });
+  if (result.missing.length > 0) {
+    const why = index ? 'listed in its model.safetensors.index.json' : 'nor model.safetensors.index.json: only safetensors weights can be loaded (not pytorch_model.bin)';
+    throw new PtuneError('CHECKPOINT_NOT_FOUND', `Hub repo ${repo} has no ${result.missing.join(', ')} (${why})`);
+  }
   return localFileSource(result.snapshotDir);
 }
 

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTokenizerJsonFile } from './load-tokenizer.js';
+import { assetPath } from '../test-support/assets.js';
+import { loadTokenizerFile, loadTokenizerJsonFile } from './load-tokenizer.js';
 import { TextTokenizer } from './text-tokenizer.js';
 
 describe('loadTokenizerJsonFile', () => {
@@ -35,5 +36,15 @@ describe('loadTokenizerJsonFile', () => {
     await writeFile(file, JSON.stringify({ added_tokens: [], normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' }, model: { type: 'BPE', vocab, merges } }));
     const tokenizer = TextTokenizer.fromTokenizerJson(await loadTokenizerJsonFile(file), file);
     expect(tokenizer.encode(' hi')).toEqual([1, 7]);
+  });
+});
+
+describe('loadTokenizerFile', () => {
+  it('reads a SentencePiece .model file as T5 tokenizer, anything else as tokenizer.json', async () => {
+    const spiece = assetPath('tokenizers', 't5', 'spiece.model');
+    const t5 = await loadTokenizerFile(spiece);
+    expect({ source: t5.source, vocabSize: t5.vocabSize, hasBos: t5.hasBos }).toEqual({ source: spiece, vocabSize: 32100, hasBos: false });
+    await expect(loadTokenizerFile(path.join(os.tmpdir(), 'ptune-nope', 'spiece.model'))).rejects.toMatchObject({ code: 'TOKENIZER_MISSING' });
+    await expect(loadTokenizerFile(assetPath('stories260K', 'tok512.bin'))).rejects.toMatchObject({ code: 'TOKENIZER_INVALID' });
   });
 });

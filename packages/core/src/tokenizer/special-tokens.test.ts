@@ -62,6 +62,28 @@ describe('special tokens are never matched in user text', () => {
     expect(tokenizer.decode([4, 5, 6, 7, 8, 2])).toBe('a</s>');
   });
 
+  it('takes BOS/EOS defaults from a TemplateProcessing post-processor (T5: "$A </s>", no BOS)', () => {
+    const vocab: Array<[string, number]> = [['<pad>', 0], ['</s>', 0], ['<unk>', 0], ['▁', -1], ['a', -2]];
+    const json: TokenizerJson = {
+      added_tokens: [{ id: 0, content: '<pad>', special: true }, { id: 1, content: '</s>', special: true }, { id: 2, content: '<unk>', special: true }],
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true },
+      post_processor: {
+        type: 'TemplateProcessing',
+        single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+        special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
+      },
+      decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: true },
+      model: { type: 'Unigram', unk_id: 2, vocab },
+    };
+    const tokenizer = TextTokenizer.fromTokenizerJson(json, 't5-like.json');
+    expect({ hasBos: tokenizer.hasBos, bos: tokenizer.bosId, eos: tokenizer.eosId, pad: tokenizer.padId }).toEqual({ hasBos: false, bos: 0, eos: 1, pad: 0 });
+    expect(tokenizer.encode('a a')).toEqual([3, 4, 3, 4, 1]);
+    expect(tokenizer.decode([3, 4, 3, 4, 1])).toBe('a a');
+    expect(() => TextTokenizer.fromTokenizerJson(json, 'x.json', { add_bos_token: true })).toThrow(/x\.json: add_bos_token is true but the tokenizer has no BOS token/);
+    expect(() => TextTokenizer.fromTokenizerJson(json, 'y.json', { pad_token: null })).toThrow(/y\.json: the tokenizer has neither a BOS nor a PAD token/);
+  });
+
   it('honours tokenizer_config-like options', () => {
     const tokenizer = TextTokenizer.fromTokenizerJson(HUB_JSON, 'hub', { bos_token: { content: '<s>' }, pad_token: '<unk>', add_bos_token: false, add_eos_token: true });
     expect(tokenizer.padId).toBe(0);

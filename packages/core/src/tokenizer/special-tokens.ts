@@ -11,15 +11,22 @@
 import { PtuneError } from '../errors.js';
 import type { TokenizerJson, TokenizerJsonComponent, TokenizerJsonModel } from './tokenizer-json.js';
 
-/** Fields of a `tokenizer_config.json` that TextTokenizer honours (snake_case, as on the Hub). */
+/**
+ * Fields of a `tokenizer_config.json` that TextTokenizer honours (snake_case, as on the Hub).
+ * A token left out defaults to the tokenizer.json's template (BOS before `$A`, EOS after it),
+ * else "<s>" / "</s>"; PAD to "<pad>" when the vocab has it. `null` means there is none.
+ */
 export interface TokenizerConfigLike {
   bos_token?: string | { content: string } | null;
   eos_token?: string | { content: string } | null;
   unk_token?: string | { content: string } | null;
   pad_token?: string | { content: string } | null;
-  /** Default for `encode(..., { addBos })`; true when absent (Llama, llama2.c). */
+  /**
+   * Default for `encode(..., { addBos })`; when absent, whether the tokenizer.json's
+   * TemplateProcessing puts a special token before `$A`, else true (Llama, llama2.c).
+   */
   add_bos_token?: boolean;
-  /** Default for `encode(..., { addEos })`; false when absent. */
+  /** Default for `encode(..., { addEos })`; when absent, whether the template ends `$A` with a special token, else false. */
   add_eos_token?: boolean;
   /** Hugging Face's " ." -> "." decode clean-up; false when absent (it breaks round trips). */
   clean_up_tokenization_spaces?: boolean;
@@ -31,13 +38,18 @@ export interface SpecialTokenPlan {
   readonly engineConfig: Record<string, unknown>;
   /** Special token contents by id. */
   readonly specials: ReadonlyMap<number, string>;
-  readonly bosId: number;
+  /** Undefined when the tokenizer has no BOS token (T5). */
+  readonly bosId: number | undefined;
   readonly eosId: number;
   readonly unkId: number | undefined;
   readonly padId: number | undefined;
   readonly vocabSize: number;
+  readonly addBos: boolean;
+  readonly addEos: boolean;
   /** Leading spaces to strip from text right after BOS (the Llama decoder's final Strip step). */
   readonly stripAfterBos: number;
+  /** Strip the first decoded token's leading space (a Metaspace decoder, as T5's). */
+  readonly stripAtStart: boolean;
 }
 
 const sentinel = (id: number): string => `\uDBFF<special ${id}>\uDBFF`;
@@ -64,6 +76,29 @@ function requireId(json: TokenizerJson, name: string, role: string, source: stri
   return id;
 }
 
+/** Special tokens the post-processor's TemplateProcessing puts before and after `$A`, or null without one. */
+function templateSpecials(postProcessor: TokenizerJsonComponent | null): { before: string[]; after: string[] } | null {
+  if (postProcessor?.type !== 'TemplateProcessing' || !Array.isArray(postProcessor['single'])) return null;
+  const steps = postProcessor['single'] as Array<Record<string, { id?: unknown } | undefined>>;
+  const sequenceAt = steps.findIndex((step) => step['Sequence'] !== undefined);
+  const specialsIn = (part: typeof steps): string[] =>
+    part.flatMap((step) => (typeof step['SpecialToken']?.id === 'string' ? [step['SpecialToken'].id] : []));
+  if (sequenceAt < 0) return null;
+  return { before: specialsIn(steps.slice(0, sequenceAt)), after: specialsIn(steps.slice(sequenceAt + 1)) };
+}
+
+/**
+ * A Metaspace decoder strips the first token's leading space, but the engine would do that for
+ * every run of text between special tokens: the engine gets a plain '▁' -> ' ' instead and
+ * TextTokenizer strips once, at the start, as Hugging Face does.
+ */
+function splitMetaspace(decoder: TokenizerJsonComponent | null): { decoder: TokenizerJsonComponent | null; stripAtStart: boolean } {
+  if (decoder?.type !== 'Metaspace') return { decoder, stripAtStart: false };
+  const replacement = typeof decoder['replacement'] === 'string' ? decoder['replacement'] : '\u2581';
+  const prepends = decoder['prepend_scheme'] !== 'never' && decoder['add_prefix_space'] !== false;
+  return { decoder: { type: 'Replace', pattern: { String: replacement }, content: ' ' }, stripAtStart: prepends };
+}
+
 /** Drops a trailing `Strip(' ', n, 0)` decoder step, which TextTokenizer applies only after BOS. */
 function splitStrip(decoder: TokenizerJsonComponent | null): { decoder: TokenizerJsonComponent | null; stripAfterBos: number } {
   const steps = decoder?.type === 'Sequence' && Array.isArray(decoder['decoders']) ? (decoder['decoders'] as TokenizerJsonComponent[]) : null;
@@ -76,10 +111,13 @@ function splitStrip(decoder: TokenizerJsonComponent | null): { decoder: Tokenize
 /** Resolves BOS/EOS/UNK/PAD and builds the engine's working copy of `json` (see the file comment). */
 export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLike, source: string): SpecialTokenPlan {
   const model = json.model;
-  const bosId = requireId(json, tokenName(config.bos_token) ?? '<s>', 'BOS', source);
-  const eosId = requireId(json, tokenName(config.eos_token) ?? '</s>', 'EOS', source);
+  const template = templateSpecials(json.post_processor);
+  // Without a tokenizer config, the template says which specials frame a sequence (T5: only "</s>" after it).
+  const bosName = config.bos_token === null ? undefined : (tokenName(config.bos_token) ?? (template ? template.before[0] : '<s>'));
+  const bosId = bosName === undefined ? undefined : requireId(json, bosName, 'BOS', source);
+  const eosId = requireId(json, tokenName(config.eos_token) ?? template?.after.at(-1) ?? '</s>', 'EOS', source);
   const padName = tokenName(config.pad_token);
-  const padId = padName === undefined ? undefined : requireId(json, padName, 'PAD', source);
+  const padId = padName !== undefined ? requireId(json, padName, 'PAD', source) : config.pad_token === null ? undefined : findId(json, '<pad>');
   const unkName = tokenName(config.unk_token) ?? (typeof model['unk_token'] === 'string' ? model['unk_token'] : undefined);
   const unkId = unkName !== undefined ? findId(json, unkName) : typeof model['unk_id'] === 'number' ? model['unk_id'] : findId(json, '<unk>');
 
@@ -98,7 +136,8 @@ export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLi
     const id = findId(json, model['unk_token']);
     if (id !== undefined && specials.has(id)) engineModel['unk_token'] = sentinel(id);
   }
-  const { decoder, stripAfterBos } = splitStrip(json.decoder);
+  const { decoder: withoutMetaspace, stripAtStart } = splitMetaspace(json.decoder);
+  const { decoder, stripAfterBos } = splitStrip(withoutMetaspace);
   const engineJson: TokenizerJson = {
     ...json,
     added_tokens: json.added_tokens.filter((t) => !specials.has(t.id)),
@@ -106,6 +145,8 @@ export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLi
     decoder,
     model: engineModel,
   };
+  const addBos = config.add_bos_token ?? (template ? template.before.length > 0 : true);
+  if (addBos && bosId === undefined) throw new PtuneError('TOKENIZER_INVALID', `${source}: add_bos_token is true but the tokenizer has no BOS token`);
   const maxId = [...vocabEntries.map(([, id]) => id), ...json.added_tokens.map((t) => t.id)].reduce((a, b) => Math.max(a, b), -1);
   return {
     engineJson,
@@ -117,6 +158,9 @@ export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLi
     unkId,
     padId,
     vocabSize: maxId + 1,
+    addBos,
+    addEos: config.add_eos_token ?? (template ? template.after.length > 0 : false),
     stripAfterBos,
+    stripAtStart,
   };
 }

@@ -1,19 +1,21 @@
 /**
- * Text <-> token ids for Llama-family models, on the Transformers.js tokenizer engine
- * (`@huggingface/tokenizers`). User text is never parsed into special tokens: a literal "<s>" is
- * tokenized as characters, as llama2.c's encoder does (see special-tokens.ts).
+ * Text <-> token ids for Llama-family and T5 models, on the Transformers.js tokenizer engine
+ * (`@huggingface/tokenizers`). User text is never parsed into special tokens: a literal "<s>" or
+ * "<extra_id_0>" is tokenized as characters, as llama2.c's encoder does (see special-tokens.ts).
  */
 import { PtuneError } from '../errors.js';
 import { createEngine, type TokenizerEngine } from './engine.js';
 import { llama2cToTokenizerJson, parseLlama2cTokenizer } from './llama2c-tokenizer.js';
+import { parseSentencePieceModel } from './sentencepiece-model.js';
+import { sentencePieceToTokenizerJson, type SentencePieceConversionOptions } from './sentencepiece-tokenizer-json.js';
 import { planSpecialTokens, type SpecialTokenPlan, type TokenizerConfigLike } from './special-tokens.js';
 import { tokenFrequencyOrder } from './frequency-order.js';
 import { validateTokenizerJson } from './tokenizer-json.js';
 
 export interface EncodeOptions {
-  /** Prepend BOS (default: the config's add_bos_token, else true). */
+  /** Prepend BOS (default: the config's add_bos_token, else the tokenizer.json's template, else true; T5: false). */
   addBos?: boolean;
-  /** Append EOS (default: the config's add_eos_token, else false). */
+  /** Append EOS (default: the config's add_eos_token, else the tokenizer.json's template, else false; T5: true). */
   addEos?: boolean;
 }
 
@@ -26,13 +28,20 @@ export interface DecodeOptions {
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
- * Encodes/decodes text for one model. Build it with {@link TextTokenizer.fromTokenizerJson} or
- * {@link TextTokenizer.fromLlama2cFile}; for tok512.bin it reproduces llama2.c's encode().
+ * Encodes/decodes text for one model. Build it with {@link TextTokenizer.fromTokenizerJson},
+ * {@link TextTokenizer.fromLlama2cFile} (reproduces llama2.c's encode() for tok512.bin) or
+ * {@link TextTokenizer.fromSentencePieceModel} (T5's spiece.model, as Hugging Face's T5 tokenizer).
  */
 export class TextTokenizer {
   /** Number of token ids (largest id + 1). */
   readonly vocabSize: number;
+  /**
+   * BOS; a tokenizer without one (T5) reports its pad id, the token T5's decoder starts from
+   * (see {@link hasBos}).
+   */
   readonly bosId: number;
+  /** False for tokenizers without a BOS token (T5): `encode(..., { addBos: true })` is then an error. */
+  readonly hasBos: boolean;
   readonly eosId: number;
   /** Undefined when the tokenizer has no padding token (Llama and llama2.c have none). */
   readonly padId: number | undefined;
@@ -50,13 +59,16 @@ export class TextTokenizer {
     this.#engine = engine;
     this.#plan = plan;
     this.vocabSize = plan.vocabSize;
-    this.bosId = plan.bosId;
+    const bosId = plan.bosId ?? plan.padId;
+    if (bosId === undefined) throw new PtuneError('TOKENIZER_INVALID', `${source}: the tokenizer has neither a BOS nor a PAD token (set bos_token in the tokenizer config)`);
+    this.bosId = bosId;
+    this.hasBos = plan.bosId !== undefined;
     this.eosId = plan.eosId;
     this.padId = plan.padId;
     this.unkId = plan.unkId;
     this.source = source;
-    this.#addBos = config.add_bos_token ?? true;
-    this.#addEos = config.add_eos_token ?? false;
+    this.#addBos = plan.addBos;
+    this.#addEos = plan.addEos;
     this.#cleanUpSpaces = config.clean_up_tokenization_spaces ?? false;
   }
 
@@ -76,6 +88,28 @@ export class TextTokenizer {
   }
 
   /**
+   * Builds T5's tokenizer from a SentencePiece Unigram `.model` file (`spiece.model`): the
+   * tokenizer.json Hugging Face's `T5TokenizerFast` converts it to (see
+   * sentencepiece-tokenizer-json.ts), EOS appended by default, no BOS, `<extra_id_N>` sentinels
+   * after the pieces. Throws TOKENIZER_INVALID naming `source`.
+   */
+  static fromSentencePieceModel(bytes: Uint8Array, source: string, options: SentencePieceConversionOptions = {}): TextTokenizer {
+    const model = parseSentencePieceModel(bytes, source);
+    const { bosId, eosId, unkId, padId } = model.trainerSpec;
+    const pieceOf = (id: number): string | null => (id >= 0 ? model.pieces[id]!.piece : null);
+    const eos = pieceOf(eosId);
+    if (eos === null) throw new PtuneError('TOKENIZER_INVALID', `${source}: the SentencePiece model has no end-of-sequence piece (eos_id -1)`);
+    return TextTokenizer.fromTokenizerJson(sentencePieceToTokenizerJson(model, source, options), source, {
+      bos_token: pieceOf(bosId),
+      eos_token: eos,
+      unk_token: pieceOf(unkId),
+      pad_token: pieceOf(padId),
+      add_bos_token: false,
+      add_eos_token: true,
+    });
+  }
+
+  /**
    * Token ids for `text`. Special-token text in it ("<s>", "</s>", "<unk>") is encoded as ordinary
    * characters. A literal '▁' (U+2581), the vocab's space symbol, encodes like a space, as in
    * Hugging Face and SentencePiece (llama2.c, whose file stores plain spaces, byte-encodes it).
@@ -90,7 +124,9 @@ export class TextTokenizer {
     if (unmapped >= 0) {
       throw new PtuneError('TOKENIZER_INVALID', `${this.source}: token ${unmapped} of the encoding has no id and the model has no unk token`);
     }
-    const bos = (options.addBos ?? this.#addBos) ? [this.bosId] : [];
+    const addBos = options.addBos ?? this.#addBos;
+    if (addBos && !this.hasBos) throw new PtuneError('INVALID_ARGUMENT', `encode(): ${this.source} has no BOS token to add (addBos must be false)`);
+    const bos = addBos ? [this.bosId] : [];
     const eos = (options.addEos ?? this.#addEos) ? [this.eosId] : [];
     return [...bos, ...ids, ...eos];
   }
@@ -99,18 +135,22 @@ export class TextTokenizer {
    * Text for `ids`. As in llama2.c, the text right after a BOS loses one leading space (the
    * dummy prefix), and byte-fallback tokens are joined into UTF-8 before decoding, so
    * `decode(encode(s))` returns `s` (encode adds BOS by default). Without a BOS the leading
-   * space is kept, so decoded continuations can be appended to the prompt text.
+   * space is kept, so decoded continuations can be appended to the prompt text. Tokenizers
+   * with a Metaspace decoder (T5) drop the first token's leading space instead, as Hugging Face does.
    */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     const skipSpecial = options.skipSpecialTokens ?? true;
     const parts: string[] = [];
     let run: number[] = [];
     let runFollowsBos = false;
+    let atStart = true;
     const flush = (): void => {
       if (run.length === 0) return;
       let text = this.#engine.decode(run, { skip_special_tokens: false, clean_up_tokenization_spaces: this.#cleanUpSpaces });
       for (let i = 0; runFollowsBos && i < this.#plan.stripAfterBos && text.startsWith(' '); i++) text = text.slice(1);
+      if (atStart && this.#plan.stripAtStart && text.startsWith(' ')) text = text.slice(1);
       parts.push(text);
+      atStart = false;
       run = [];
     };
     ids.forEach((id, position) => {
@@ -118,9 +158,12 @@ export class TextTokenizer {
       const special = this.#plan.specials.get(id);
       if (special !== undefined) {
         flush();
-        if (!skipSpecial) parts.push(special);
+        if (!skipSpecial) {
+          parts.push(special);
+          atStart = false;
+        }
       } else {
-        if (run.length === 0) runFollowsBos = position > 0 && ids[position - 1] === this.bosId;
+        if (run.length === 0) runFollowsBos = this.hasBos && position > 0 && ids[position - 1] === this.bosId;
         run.push(id);
       }
     });

@@ -105,3 +105,14 @@ export function validateTokenizerJson(value: unknown, source: string): Tokenizer
     model: model as TokenizerJsonModel,
   };
 }
+
+/** Parses the text of a `tokenizer.json`; throws TOKENIZER_INVALID naming `source` for bad JSON or a non-tokenizer. */
+export function parseTokenizerJson(text: string, source: string): TokenizerJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new PtuneError('TOKENIZER_INVALID', `${source}: invalid JSON (${(error as Error).message})`, { cause: error });
+  }
+  return validateTokenizerJson(value, source);
+}

@@ -1,0 +1,180 @@
+import { buildTaskData, columnValue, parseRecords, templateFields, type SourceRecord } from '@ptune/core/task';
+import type { DataFile, DataPreview, DataSpec } from '../protocol.js';
+import { byId, el, input, numberValue, showError, table } from './dom.js';
+import type { WorkerClient } from './worker-client.js';
+
+/** More distinct values than this in the label column: it is probably not a label column. */
+const MAX_LABELS = 20;
+const DEFAULT_TEMPLATE = '{text}\nAnswer:';
+
+async function readFile(file: File): Promise<DataFile> {
+  return { name: file.name, contents: new Uint8Array(await file.arrayBuffer()) };
+}
+
+/** Top-level columns, and one level into nested JSON objects ("passage.text"). */
+function columnsOf(records: readonly SourceRecord[]): string[] {
+  const columns = new Set<string>();
+  for (const { record } of records.slice(0, 50)) {
+    for (const [key, value] of Object.entries(record)) {
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) Object.keys(value).forEach((inner) => columns.add(`${key}.${inner}`));
+      else columns.add(key);
+    }
+  }
+  return [...columns];
+}
+
+function options(select: HTMLSelectElement, values: readonly string[], chosen: string | undefined): void {
+  select.replaceChildren(...values.map((v) => el('option', { value: v, text: v })));
+  if (chosen !== undefined && values.includes(chosen)) select.value = chosen;
+}
+
+/** Step 2: the data file, column mapping, template, verbalizer, split and the tokenised preview. */
+export class DataPanel {
+  private train: DataFile | null = null;
+  private dev: DataFile | null = null;
+  private records: SourceRecord[] = [];
+  private columns: string[] = [];
+  private readonly fieldListeners = new Set<(fields: string[]) => void>();
+
+  constructor(private readonly client: WorkerClient, private readonly promptLength: () => number, private readonly modelLoaded: () => boolean) {
+    input('train-file').addEventListener('change', () => void this.pickTrain(input('train-file').files?.[0]));
+    input('dev-file').addEventListener('change', async () => {
+      const file = input('dev-file').files?.[0];
+      this.dev = file ? await readFile(file) : null;
+    });
+    const drop = byId('data-drop');
+    drop.addEventListener('dragover', (event) => (event.preventDefault(), drop.classList.add('over')));
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (event) => {
+      event.preventDefault();
+      drop.classList.remove('over');
+      void this.pickTrain(event.dataTransfer?.files[0]);
+    });
+    byId('template').addEventListener('input', () => this.renderMapping());
+    byId('label-column').addEventListener('change', () => this.renderVerbalizer());
+    byId('preview-data').addEventListener('click', () => void this.preview());
+  }
+
+  onFieldsChanged(listener: (fields: string[]) => void): void {
+    this.fieldListeners.add(listener);
+  }
+
+  fieldNames(): string[] {
+    return templateFields(byId<HTMLTextAreaElement>('template').value);
+  }
+
+  private async pickTrain(file: File | undefined): Promise<void> {
+    if (!file) return;
+    await this.useTrain(await readFile(file));
+  }
+
+  private async useTrain(train: DataFile, keepForm = false): Promise<void> {
+    const error = byId('data-error');
+    showError(error, null);
+    try {
+      this.records = parseRecords(train.contents, undefined, train.name);
+    } catch (caught) {
+      this.train = null;
+      byId('data-summary').textContent = '';
+      showError(error, caught);
+      return;
+    }
+    this.train = train;
+    this.columns = columnsOf(this.records);
+    byId('data-summary').textContent = `${train.name}: ${this.records.length} rows; columns ${this.columns.join(', ')}`;
+    const labelColumn = this.columns.includes('label') ? 'label' : this.columns.at(-1);
+    const template = byId<HTMLTextAreaElement>('template');
+    if (!keepForm && template.value === DEFAULT_TEMPLATE) {
+      const text = this.columns.find((c) => c !== labelColumn) ?? this.columns[0]!;
+      template.value = `{${text}}\nAnswer:`;
+    }
+    if (!keepForm) options(byId<HTMLSelectElement>('label-column'), this.columns, labelColumn);
+    this.renderMapping();
+    if (!keepForm) this.renderVerbalizer();
+  }
+
+  private renderMapping(selected: Readonly<Record<string, string>> = {}): void {
+    const container = byId('field-mapping');
+    const previous = Object.fromEntries([...container.querySelectorAll('select')].map((s) => [s.dataset.field!, s.value]));
+    const fields = this.fieldNames();
+    container.replaceChildren(
+      ...fields.map((field, i) => {
+        const select = el('select', { id: `map-field-${i}`, 'data-field': field });
+        options(select, this.columns, selected[field] ?? previous[field] ?? (this.columns.includes(field) ? field : this.columns[0]));
+        return el('label', {}, `Column for {${field}}`, select);
+      }),
+    );
+    this.fieldListeners.forEach((listener) => listener(fields));
+  }
+
+  private renderVerbalizer(given: Readonly<Record<string, string>> | null = null): void {
+    const rows = byId('verbalizer-rows');
+    const column = byId<HTMLSelectElement>('label-column').value;
+    const values = given ? Object.keys(given) : [...new Set(this.records.map(({ record }) => String(columnValue(record, column) ?? '')))].sort();
+    if (values.length > MAX_LABELS) {
+      rows.replaceChildren(el('p', { class: 'error', text: `column "${column}" has ${values.length} distinct values; choose the column that holds the class labels` }));
+      return;
+    }
+    rows.replaceChildren(
+      ...values.map((value, i) => el('label', {}, `Label "${value}" →`, el('input', { id: `verbalizer-${i}`, 'data-label': value, value: given?.[value] ?? ` ${value}`, autocomplete: 'off' }))),
+    );
+  }
+
+  /** The task and data as the worker trains them; throws with a message naming the problem. */
+  spec(): DataSpec {
+    if (!this.train) throw new Error('choose a training file (step 2)');
+    const verbalizer = Object.fromEntries([...byId('verbalizer-rows').querySelectorAll('input')].map((field) => [field.dataset.label!, field.value]));
+    const fields = Object.fromEntries([...byId('field-mapping').querySelectorAll('select')].map((s) => [s.dataset.field!, s.value]));
+    return {
+      task: { kind: 'classification', id: input('task-id').value.trim(), name: input('task-name').value.trim() || input('task-id').value.trim(), template: byId<HTMLTextAreaElement>('template').value, verbalizer },
+      mapping: { fields, label: byId<HTMLSelectElement>('label-column').value },
+      train: this.train,
+      dev: this.dev,
+      devFraction: numberValue('dev-fraction', 'dev share'),
+      splitSeed: numberValue('split-seed', 'split seed'),
+    };
+  }
+
+  /** Fills the form from a saved run (after a reload). */
+  async restore(spec: DataSpec): Promise<void> {
+    input('task-id').value = spec.task.id;
+    input('task-name').value = spec.task.name;
+    byId<HTMLTextAreaElement>('template').value = spec.task.template;
+    input('dev-fraction').value = String(spec.devFraction);
+    input('split-seed').value = String(spec.splitSeed);
+    this.dev = spec.dev;
+    await this.useTrain(spec.train, true);
+    options(byId<HTMLSelectElement>('label-column'), this.columns, spec.mapping.label);
+    this.renderMapping(spec.mapping.fields);
+    this.renderVerbalizer(spec.task.verbalizer);
+  }
+
+  private async preview(): Promise<void> {
+    const error = byId('data-error');
+    const target = byId('data-preview');
+    showError(error, null);
+    target.replaceChildren();
+    try {
+      const spec = this.spec();
+      const local = buildTaskData({ task: spec.task, mapping: spec.mapping, train: { contents: spec.train.contents, source: spec.train.name }, ...(spec.dev ? { dev: { contents: spec.dev.contents, source: spec.dev.name } } : {}), devFraction: spec.devFraction, seed: spec.splitSeed });
+      if (!this.modelLoaded()) {
+        target.append(el('p', { text: `${local.train.length} training and ${local.dev.length} dev examples (dev: ${local.devSource}). Load a model to see the tokenised rows.` }));
+        return;
+      }
+      this.renderPreview(await this.client.call('preview', { data: spec, promptLength: this.promptLength() }));
+    } catch (caught) {
+      showError(error, caught);
+    }
+  }
+
+  private renderPreview(preview: DataPreview): void {
+    byId('data-preview').replaceChildren(
+      el('p', { id: 'data-counts', text: `${preview.train} training and ${preview.dev} dev examples (dev: ${preview.devSource}); ${preview.truncated} inputs shortened to fit the context.` }),
+      table(
+        ['input (filled template)', 'input tokens', 'label', 'target tokens'],
+        preview.rows.map((row) => [el('span', { class: 'mono', text: row.input }), `${row.inputTokens}${row.truncated ? ' (shortened)' : ''}`, row.label, String(row.targetTokens)]),
+        'First training rows, tokenised',
+      ),
+    );
+  }
+}

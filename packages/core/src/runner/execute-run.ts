@@ -1,0 +1,105 @@
+import { PtuneError } from '../errors.js';
+import { rankCandidates } from '../eval/rank-candidates.js';
+import { generate } from '../model/generate.js';
+import type { EncodedExample } from '../task/encode-example.js';
+import { inputFields } from './input-fields.js';
+import type { PreparedPrompt, PromptStore, ServedLanguageModel } from './prompt-store.js';
+import { DEFAULT_RUN_LIMITS, type GenerationRunResult, type RunRequest, type RunResponse, type RunResult } from './run-request.js';
+import { textStream } from './text-stream.js';
+
+export interface ExecuteRunOptions {
+  /** Called with each new piece of generated text of a request row, as it is decoded. */
+  readonly onText?: (row: number, piece: string) => void;
+  readonly maxFieldChars?: number;
+}
+
+interface EncodedRow {
+  readonly index: number;
+  readonly prompt: PreparedPrompt;
+  readonly encoded: EncodedExample;
+}
+
+/**
+ * Executes a run request against a loaded model: THE implementation shared by the edge Worker's
+ * in-isolate runner and the model host (`ptune serve-model`). Classification rows of every prompt
+ * are ranked in ONE forward pass (each row carries its own prompt); generation rows are decoded
+ * greedily in one batch with their soft prompts as prefixes.
+ */
+export async function executeRun(served: ServedLanguageModel, store: PromptStore, request: RunRequest, options: ExecuteRunOptions = {}): Promise<RunResponse> {
+  const { model, tokenizer } = served;
+  if (request.model !== model.fingerprint) {
+    throw new PtuneError('ARTIFACT_FINGERPRINT_MISMATCH', `the request is for model ${request.model}, but this runner serves ${model.fingerprint}`);
+  }
+  const prompts = request.prompts.map((p, i) => store.prepare(p, `prompts[${i}]`));
+  const maxFieldChars = options.maxFieldChars ?? DEFAULT_RUN_LIMITS.maxFieldChars;
+  const rows: EncodedRow[] = request.rows.map((row, index) => {
+    const prompt = prompts[row.prompt];
+    if (!prompt) throw new PtuneError('INVALID_ARGUMENT', `rows[${index}].prompt ${row.prompt} is not an index into prompts`);
+    let fields: Record<string, string>;
+    try {
+      fields = inputFields(prompt.encoder.task, row.fields, maxFieldChars);
+    } catch (error) {
+      throw new PtuneError('INVALID_ARGUMENT', `rows[${index}]: ${(error as Error).message}`);
+    }
+    return { index, prompt, encoded: prompt.encoder.encode({ fields }) };
+  });
+  const results: RunResult[] = new Array(rows.length);
+  let forwards = 0;
+
+  const ranked = rows.filter((r) => r.prompt.encoder.task.kind === 'classification');
+  if (ranked.length > 0) {
+    forwards++;
+    const { scores, best } = await rankCandidates(
+      model,
+      ranked.map(({ prompt, encoded }) => ({
+        prompt: prompt.tensor,
+        inputIds: encoded.inputIds,
+        candidates: prompt.encoder.labelIds,
+        lengthNormalize: prompt.encoder.task.kind === 'classification' && prompt.encoder.task.lengthNormalize === true,
+      })),
+    );
+    ranked.forEach(({ index, prompt, encoded }, i) => {
+      const { labels, task } = prompt.encoder;
+      const label = labels[best[i]!]!;
+      const verbalizer = task.kind === 'classification' ? task.verbalizer : {};
+      results[index] = {
+        kind: 'classification',
+        label,
+        text: (verbalizer[label] ?? label).trim(),
+        scores: Object.fromEntries(labels.map((l, c) => [l, scores[i]![c]!])),
+        truncated: encoded.truncated,
+      };
+    });
+  }
+
+  const generated = rows.filter((r) => r.prompt.encoder.task.kind === 'generation');
+  if (generated.length > 0) {
+    forwards++;
+    const limits = generated.map(({ prompt }) => (prompt.encoder.task.kind === 'generation' ? prompt.encoder.task.maxNewTokens : 0));
+    const streams = generated.map(() => textStream(tokenizer));
+    const counts = generated.map(() => 0);
+    // One batch decodes to the longest limit; each row keeps (and streams) only its own.
+    const output = await generate(model, generated.map((r) => r.encoded.inputIds), {
+      maxNewTokens: Math.max(...limits),
+      temperature: 0,
+      stopIds: [tokenizer.eosId, tokenizer.bosId],
+      prefix: generated.map((r) => r.prompt.tensor),
+      onStep: (picked) =>
+        picked.forEach((id, g) => {
+          if (id === null || counts[g]! >= limits[g]!) return;
+          counts[g]!++;
+          const piece = streams[g]!.push(id);
+          if (piece) options.onText?.(generated[g]!.index, piece);
+        }),
+    });
+    generated.forEach(({ index, encoded }, g) => {
+      const tokens = output.tokens[g]!.slice(0, limits[g]);
+      const piece = streams[g]!.flush();
+      if (piece) options.onText?.(index, piece);
+      const stopReason = output.tokens[g]!.length >= limits[g]! ? 'max-tokens' : output.stopReasons[g]!;
+      const result: GenerationRunResult = { kind: 'generation', text: tokenizer.decode(tokens), tokens, stopReason, truncated: encoded.truncated };
+      results[index] = result;
+    });
+  }
+  return { model: model.fingerprint, results, forwards };
+}
