@@ -32,6 +32,10 @@ interface Report {
         perBackend: Record<string, { prefillRatioToReference: number; decodeRatioToReference: number }>;
       };
     };
+    browser: {
+      browser: string;
+      cells: Array<{ backend: string; steps: number; medianMs: number; stepsPerSecond: number }>;
+    };
     training: {
       settings: { batch: number; sequenceLength: number; promptLength: number };
       backends: Record<string, { leakedTensors: number | null }>;
@@ -40,7 +44,7 @@ interface Report {
   };
 }
 
-describe('npm run bench --quick --backends wasm', () => {
+describe('npm run bench --quick --backends wasm --sections runtime,training,browser', () => {
   let out: string;
   let stdout: string;
   let report: Report;
@@ -49,13 +53,13 @@ describe('npm run bench --quick --backends wasm', () => {
   beforeAll(async () => {
     if (!existsSync(join(root, 'packages/core/dist/index.js'))) throw new Error('build first: npx turbo run build');
     out = await mkdtemp(join(tmpdir(), 'ptune-bench-'));
-    ({ stdout } = await run(process.execPath, ['tests/bench/run.mjs', '--quick', '--backends', 'wasm', '--out', out], {
+    ({ stdout } = await run(process.execPath, ['tests/bench/run.mjs', '--quick', '--backends', 'wasm', '--sections', 'runtime,training,browser', '--out', out], {
       cwd: root,
-      timeout: 55_000,
+      timeout: 150_000,
     }));
     report = JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')) as Report;
     markdown = await readFile(join(out, 'bench.md'), 'utf8');
-  }, 60_000);
+  }, 160_000);
 
   afterAll(async () => {
     if (out) await rm(out, { recursive: true, force: true });
@@ -106,6 +110,20 @@ describe('npm run bench --quick --backends wasm', () => {
     expect(cells[1]!.trainedParameters).toBeGreaterThan(200_000);
     expect(markdown).toContain('| backend | method | trained params | steps/s | examples/s | ms/step | steps timed |');
     expect(markdown).toMatch(/\| wasm \| prompt tuning \(k = 20\) \| 1,280 \| [\d.]+ \|/);
+  });
+
+  it('times prompt-tuning steps in headless Chromium (wasm in quick mode)', () => {
+    const { browser, cells } = report.sections.browser;
+    expect(browser).toMatch(/^Chrome\//);
+    expect(cells.map((c) => c.backend)).toEqual(['wasm']);
+    expect(cells[0]!.steps).toBeGreaterThanOrEqual(1);
+    expect(cells[0]!.stepsPerSecond).toBeCloseTo(1000 / cells[0]!.medianMs, 6);
+    expect(markdown).toMatch(/### Training in the browser: stories260K, headless Chrome\//);
+  });
+
+  it('rejects an unknown section', async () => {
+    const failed = await run(process.execPath, ['tests/bench/run.mjs', '--sections', 'runtime,nope'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown section nope') });
   });
 
   it('writes the markdown table and prints it', () => {

@@ -4,6 +4,7 @@
  *   --backends cpu,wasm   backends to measure (default cpu,wasm)                (BENCH_BACKENDS)
  *   --batches 1,8,32      batch sizes (default 1,8,32)                          (BENCH_BATCHES)
  *   --out DIR             where bench.json / bench.md go (default bench-results) (BENCH_OUT)
+ *   --sections LIST       sections to run (default all: runtime,training,edge,browser) (BENCH_SECTIONS)
  * `npm run bench -- --quick` forwards the flags through npm.
  */
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +15,10 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 /** A bad flag: reported without a stack trace. */
 export class UsageError extends Error {}
 
-const USAGE = 'usage: node tests/bench/run.mjs [--quick] [--backends cpu,wasm] [--batches 1,8,32] [--out DIR]';
+/** Every section `npm run bench` knows, in the order they run (see run.mjs). */
+export const SECTION_IDS = ['runtime', 'training', 'edge', 'browser'];
+
+const USAGE = `usage: node tests/bench/run.mjs [--quick] [--backends cpu,wasm] [--batches 1,8,32] [--sections ${SECTION_IDS.join(',')}] [--out DIR]`;
 
 function list(value, name) {
   const items = String(value)
@@ -39,6 +43,7 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     backends: env.BENCH_BACKENDS ?? 'cpu,wasm',
     batches: env.BENCH_BATCHES ?? '1,8,32',
     out: env.BENCH_OUT ?? join(REPO_ROOT, 'bench-results'),
+    sections: env.BENCH_SECTIONS ?? SECTION_IDS.join(','),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -52,10 +57,13 @@ export function parseOptions(argv = process.argv.slice(2), env = process.env) {
     else if (flag === '--backends') raw.backends = value();
     else if (flag === '--batches') raw.batches = value();
     else if (flag === '--out') raw.out = value();
+    else if (flag === '--sections') raw.sections = value();
     else if (flag === '--help' || flag === '-h') return { help: USAGE };
     else throw new UsageError(`unknown option ${arg}\n${USAGE}`);
   }
   const backends = list(raw.backends, '--backends');
   for (const b of backends) if (!['cpu', 'wasm', 'webgpu'].includes(b)) throw new UsageError(`unknown backend ${b} (cpu, wasm, webgpu)\n${USAGE}`);
-  return { quick: raw.quick, backends, batches: positiveInts(raw.batches, '--batches'), outDir: resolve(raw.out) };
+  const sections = list(raw.sections, '--sections');
+  for (const id of sections) if (!SECTION_IDS.includes(id)) throw new UsageError(`unknown section ${id} (${SECTION_IDS.join(', ')})\n${USAGE}`);
+  return { quick: raw.quick, backends, batches: positiveInts(raw.batches, '--batches'), sections, outDir: resolve(raw.out) };
 }

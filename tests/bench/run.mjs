@@ -2,15 +2,17 @@
 /**
  * `npm run bench` (after the build): runs the bench sections, writes <out>/bench.json and
  * <out>/bench.md, prints the markdown to stdout (progress goes to stderr). Options: see options.mjs.
- * A later section (training throughput, edge API load, browser) is a module exporting
- * `{ id, title, run(options), toMarkdown(data) }`, added to SECTIONS.
+ * A section is a module exporting `{ id, title, run(options), toMarkdown(data) }`, listed in
+ * ALL_SECTIONS (and its id in options.mjs's SECTION_IDS); `--sections` picks some.
  */
 import { parseOptions, UsageError } from './options.mjs';
 import { buildReport, renderMarkdown, writeReport } from './report.mjs';
+import { section as browser } from './browser-bench.mjs';
+import { section as edge } from './edge-bench.mjs';
 import { section as runtime } from './runtime-bench.mjs';
 import { section as training } from './training-bench.mjs';
 
-const SECTIONS = [runtime, training];
+const ALL_SECTIONS = [runtime, training, edge, browser];
 
 async function main() {
   const options = parseOptions();
@@ -22,12 +24,13 @@ async function main() {
   const date = new Date().toISOString();
   const start = performance.now();
   const results = {};
-  for (const section of SECTIONS) {
+  const sections = ALL_SECTIONS.filter((s) => options.sections.includes(s.id));
+  for (const section of sections) {
     log(`${section.title}...`);
     results[section.id] = await section.run({ ...options, log });
   }
   const report = buildReport({ date, quick: options.quick, durationMs: Math.round(performance.now() - start), results });
-  const markdown = renderMarkdown(report, SECTIONS);
+  const markdown = renderMarkdown(report, sections);
   const files = await writeReport(options.outDir, report, markdown);
   process.stdout.write(markdown);
   log(`wrote ${files.json} and ${files.md} (${(report.durationMs / 1000).toFixed(0)} s)`);

@@ -25,7 +25,9 @@ function dryRun(args: readonly string[]) {
   });
   const files = result.status === 0 ? readdirSync(out) : [];
   const gzipBytes = files.reduce((sum, f) => sum + gzipSync(readFileSync(join(out, f)), { level: 9 }).length, 0);
-  return { status: result.status, output: `${result.stdout}${result.stderr}`, files, gzipBytes };
+  const output = `${result.stdout}${result.stderr}`;
+  const bindings = [...output.matchAll(/^env\.(\w+) /gm)].map((m) => m[1]!).sort();
+  return { status: result.status, output, files, gzipBytes, bindings };
 }
 
 describe('infra/deploy.sh --dry-run', () => {
@@ -37,5 +39,17 @@ describe('infra/deploy.sh --dry-run', () => {
     for (const binding of ['env.TASKS', 'env.REGISTRY', 'env.MODELS']) expect(run.output).toContain(binding);
     expect(run.gzipBytes).toBeGreaterThan(100_000);
     expect(run.gzipBytes).toBeLessThan(FREE_PLAN_GZIP_LIMIT);
+    // Node built-ins would need nodejs_compat, which breaks the wasm backend.
+    expect(run.output).not.toMatch(/node:\w+.* wasn't found/);
+  });
+
+  it('has preview and production environments that restate every binding with their own registry', () => {
+    const local = dryRun([]);
+    for (const env of ['preview', 'production']) {
+      const run = dryRun(['--env', env]);
+      expect(run.status, run.output).toBe(0);
+      expect(run.bindings).toEqual(local.bindings);
+      expect(run.output).toContain(`env.REGISTRY (${env.toUpperCase()}_KV_NAMESPACE_ID)`);
+    }
   });
 });

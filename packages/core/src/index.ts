@@ -37,7 +37,6 @@ export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safe
 
 export { TextTokenizer } from './tokenizer/text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
-export { loadTokenizerFile } from './tokenizer/load-tokenizer.js';
 export { TOKENIZER_FILES, loadTokenizerFromSource } from './tokenizer/tokenizer-files.js';
 export { parseSentencePieceModel } from './tokenizer/sentencepiece-model.js';
 export type { SentencePieceModel } from './tokenizer/sentencepiece-model.js';

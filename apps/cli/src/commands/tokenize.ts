@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { initBackend, loadModel, loadTokenizerFile, loadTokenizerFromSource, requireTokenizer, type TextTokenizer } from '@ptune/core';
-import { resolveModelSource } from '@ptune/core/node';
+import { initBackend, loadModel, loadTokenizerFromSource, requireTokenizer, type TextTokenizer } from '@ptune/core';
+import { loadTokenizerFile, resolveModelSource } from '@ptune/core/node';
 import { printJson } from '../shared-options.js';
 
 interface TokenizeFlags {

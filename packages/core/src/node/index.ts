@@ -7,3 +7,4 @@ export { DEFAULT_HUB_URL, defaultHubCacheDir, downloadHubFiles } from '../checkp
 export type { HubDownloadOptions, HubDownloadResult, HubDownloadedFile, HubProgressEvent } from '../checkpoint/hub/index.js';
 export { loadPresetTask, loadTaskFiles, readDataFile, readExamplesFile } from '../task/node.js';
 export type { LoadPresetOptions, LoadTaskFilesOptions } from '../task/node.js';
+export { loadTokenizerFile, loadTokenizerJsonFile } from './load-tokenizer.js';

@@ -3,7 +3,6 @@ export { TextTokenizer } from './text-tokenizer.js';
 export type { DecodeOptions, EncodeOptions } from './text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './llama2c-tokenizer.js';
 export type { Llama2cTokenizerData, Llama2cTokenizerJson } from './llama2c-tokenizer.js';
-export { loadTokenizerFile, loadTokenizerJsonFile } from './load-tokenizer.js';
 export { TOKENIZER_FILES, loadTokenizerFromSource } from './tokenizer-files.js';
 export { parseSentencePieceModel } from './sentencepiece-model.js';
 export type { SentencePieceModel, SentencePieceModelType, SentencePieceNormalizerSpec, SentencePiecePiece, SentencePiecePieceType, SentencePieceTrainerSpec } from './sentencepiece-model.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../test-support/assets.js';
 import { loadTokenizerFile, loadTokenizerJsonFile } from './load-tokenizer.js';
-import { TextTokenizer } from './text-tokenizer.js';
+import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 
 describe('loadTokenizerJsonFile', () => {
   let dir = '';

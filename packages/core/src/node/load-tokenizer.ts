@@ -1,11 +1,10 @@
-/** Reading tokenizer files from disk (Node only; the rest of the tokenizer layer has no fs dependency). */
+/** Reading tokenizer files from disk (Node only; the tokenizer layer itself has no fs dependency). */
+import { readFile } from 'node:fs/promises';
 import { PtuneError } from '../errors.js';
-import { TextTokenizer } from './text-tokenizer.js';
-import { parseTokenizerJson, type TokenizerJson } from './tokenizer-json.js';
+import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { parseTokenizerJson, type TokenizerJson } from '../tokenizer/tokenizer-json.js';
 
 async function readTokenizerFile(path: string): Promise<Uint8Array> {
-  // Imported lazily so that bundling this module for browsers/workers does not pull in node:fs.
-  const { readFile } = await import('node:fs/promises');
   try {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
