@@ -31,7 +31,7 @@ export function evalCommand(): Command {
         if (p.artifact.manifest.taskId !== data.task.id) process.stderr.write(`warning: ${p.path} was trained for task "${p.artifact.manifest.taskId}", evaluating on "${data.task.id}"\n`);
       }
       const tensors: Array<tf.Tensor2D | null> = prompts.map((p) => p.tensor);
-      if (flags.textPrompt) tensors.push(loaded.model.embed([tokenizer.encode(flags.textPrompt, { addBos: false })]).squeeze([0]) as tf.Tensor2D);
+      if (flags.textPrompt) tensors.push(loaded.model.embed([tokenizer.encode(flags.textPrompt, { addBos: false, addEos: false })]).squeeze([0]) as tf.Tensor2D);
       if (tensors.length === 0) tensors.push(null);
       const longest = Math.max(0, ...tensors.map((t) => t?.shape[0] ?? 0));
       const probe = createTaskEncoder(data.task, tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });

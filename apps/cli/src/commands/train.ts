@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { encodePromptArtifact, LlamaModel, PROMPT_INIT_METHODS, PtuneError, requireTokenizer, resolvePromptTuningConfig, type PromptInit, type PromptInitMethod } from '@ptune/core';
-import { decodeTrainingState, encodeTrainingState, prepareTask, resolveTrainConfig, trainFullModel, trainPrompt, type TrainingState } from '@ptune/core/train';
+import { decodeTrainingState, encodeTrainingState, prepareTask, promptTuningWarnings, resolveTrainConfig, trainFullModel, trainPrompt, type TrainingState } from '@ptune/core/train';
 import { trainingProgress } from '../progress.js';
 import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
 import { readArtifact } from '../soft-prompt-file.js';
@@ -67,12 +68,13 @@ export function trainCommand(): Command {
       const common = { data, train, optimizer, context, resume, ...(checkpoint ? { checkpoint } : {}), onEvent: flags.json ? undefined : trainingProgress(taskData.task.id) };
       const started = performance.now();
       if (flags.fullModel) {
-        if (!(loaded.model instanceof LlamaModel)) throw new PtuneError('UNSUPPORTED_ARCHITECTURE', 'full-model tuning needs a Llama-family model');
+        if (!(loaded.model instanceof LlamaModel)) throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `--full-model needs a Llama-family model (it trains a trainable copy); ${flags.model} is a ${loaded.model.architecture} model: train a prompt instead`);
         const copy = await loaded.model.trainableCopy();
         const result = await trainFullModel({ ...common, model: copy });
         report(flags, { mode: 'full-model', task: taskData.task.id, steps: result.state.step, metrics: result.state.evals.at(-1)?.metrics ?? {}, truncated: data.truncated, wallTimeSeconds: (performance.now() - started) / 1000, backend: backend.name });
         return;
       }
+      for (const warning of promptTuningWarnings(loaded.model, [flags.model, await configNameOrPath(flags.model)])) process.stderr.write(`warning: ${warning}\n`);
       const fromVectors = init.method === 'from' ? (await readArtifact(init.from)).embeddings : undefined;
       const result = await trainPrompt({ ...common, model: loaded.model, tokenizer, prompt, ...(fromVectors ? { fromVectors } : {}) });
       const bestEval = result.state.evals.find((e) => e.step === result.state.best?.step) ?? result.state.evals.at(-1);
@@ -122,6 +124,17 @@ async function readCheckpoint(path: string, context: Record<string, unknown>): P
     }
   }
   return state;
+}
+
+/** The `_name_or_path` a local checkpoint folder's config.json records, if any. */
+async function configNameOrPath(model: string): Promise<string | undefined> {
+  try {
+    const config: unknown = JSON.parse(await readFile(join(model, 'config.json'), 'utf8'));
+    const name = (config as { _name_or_path?: unknown })._name_or_path;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined; // a Hub id, a llama2.c file, or no config: nothing more to learn
+  }
 }
 
 function report(flags: TrainFlags, summary: Record<string, unknown>): void {

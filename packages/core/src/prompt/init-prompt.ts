@@ -63,7 +63,7 @@ export async function initialPromptValues(config: PromptTuningConfig, context: P
   const tokenizer = needTokenizer(context, init.method);
   const table = await context.model.embeddingTable.data() as Float32Array;
   if (init.method === 'text') {
-    const ids = tokenizer.encode(init.text, { addBos: false });
+    const ids = tokenizer.encode(init.text, { addBos: false, addEos: false });
     if (ids.length === 0) throw new PtuneError('INVALID_ARGUMENT', 'text init: the text encodes to no tokens');
     const rows = new Float32Array(ids.length * d);
     ids.forEach((id, slot) => copyRow(table, d, id, rows, slot));
@@ -73,7 +73,7 @@ export async function initialPromptValues(config: PromptTuningConfig, context: P
   let filled = 0;
   if (init.method === 'class-label') {
     for (const label of (context.labelStrings ?? []).slice(0, k)) {
-      const ids = tokenizer.encode(label, { addBos: false });
+      const ids = tokenizer.encode(label, { addBos: false, addEos: false });
       if (ids.length === 0) throw new PtuneError('INVALID_ARGUMENT', `class-label init: label ${JSON.stringify(label)} encodes to no tokens`);
       for (const id of ids) {
         for (let j = 0; j < d; j++) out[filled * d + j]! += table[id * d + j]! / ids.length; // multi-token labels averaged

@@ -122,3 +122,24 @@ describe('task encoding (tok512)', () => {
     expect(() => languageModelingRows(text, tokenizer, 2.5)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 });
+
+describe('task encoding (T5 SentencePiece: no BOS, </s> appended)', () => {
+  const tokenizer = TextTokenizer.fromSentencePieceModel(readFileSync(assetPath('tokenizers', 't5', 'spiece.model')), 'spiece.model');
+  const sst2 = presetTask('sst2').task;
+
+  it('input = filled template + </s>; target = verbalized label + </s>, as Hugging Face T5 inputs and labels', () => {
+    const encoder = createTaskEncoder(sst2, tokenizer, UNBOUNDED);
+    const fields = { sentence: 'a gorgeous , witty film' };
+    const encoded = encoder.encode({ fields, label: '1' });
+    expect(encoded.inputIds).toEqual([...tokenizer.encode(fillTemplate(sst2.template, fields), { addEos: false }), tokenizer.eosId]);
+    expect(encoded.targetIds).toEqual([...tokenizer.encode(' positive', { addEos: false }), tokenizer.eosId]);
+    expect(encoded.inputIds).not.toContain(tokenizer.bosId); // T5's bosId is its pad id, never in an input
+  });
+
+  it('language modelling: each window is written from an empty input (</s> alone)', () => {
+    const rows = languageModelingRows('Once upon a time there was a cat.', tokenizer, 4);
+    expect(rows.length).toBeGreaterThan(1);
+    for (const row of rows) expect(row.inputIds).toEqual([tokenizer.eosId]);
+    expect(rows.flatMap((r) => r.targetIds)).toEqual(tokenizer.encode('Once upon a time there was a cat.'));
+  });
+});

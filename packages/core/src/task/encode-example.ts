@@ -3,7 +3,11 @@ import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { fillTemplate, templateSegments } from './format-input.js';
 import { templateFields, type Example, type TaskConfig } from './task-config.js';
 
-/** An example as token ids: input = BOS + filled template; target without BOS. */
+/**
+ * An example as token ids, in the tokenizer's own convention: input = BOS + filled template for
+ * Llama-family tokenizers, filled template + `</s>` for T5 (which has no BOS); target without BOS,
+ * ending with `</s>` where the tokenizer appends EOS by default (T5, as Hugging Face's labels).
+ */
 export interface EncodedExample {
   readonly inputIds: readonly number[];
   /** The gold target (classification: the gold label's string); null when the example has none. */
@@ -40,7 +44,7 @@ export function createTaskEncoder(task: TaskConfig, tokenizer: TextTokenizer, op
   const labels = task.kind === 'classification' ? Object.keys(task.verbalizer) : [];
   const labelIds = task.kind === 'classification' ? labels.map((label) => tokenizer.encode(task.verbalizer[label]!, { addBos: false })) : [];
   const truncatable = task.truncate ?? templateFields(template);
-  const encodeInput = (fields: Readonly<Record<string, string>>) => tokenizer.encode(fillTemplate(template, fields), { addBos: true });
+  const encodeInput = (fields: Readonly<Record<string, string>>) => tokenizer.encode(fillTemplate(template, fields), { addBos: tokenizer.hasBos });
 
   function fit(example: Example): { ids: number[]; truncated: boolean } {
     let fields = { ...example.fields };
@@ -92,14 +96,18 @@ export function longestTarget(encoder: TaskEncoder, fallback: number): number {
   return encoder.labelIds.length > 0 ? Math.max(...encoder.labelIds.map((ids) => ids.length)) : fallback;
 }
 
-/** Language modelling: consecutive windows of `windowTokens` (BOS + text tokens), each scored on every token. */
+/**
+ * Language modelling: consecutive windows of `windowTokens` text tokens, each scored on every token
+ * after a one-token input: BOS, or for a tokenizer without one (T5) `</s>` alone, the encoding of
+ * an empty text (the decoder then writes the window from its start token).
+ */
 export function languageModelingRows(text: string, tokenizer: TextTokenizer, windowTokens: number): Array<{ inputIds: number[]; targetIds: number[] }> {
   if (!(Number.isInteger(windowTokens) && windowTokens >= 2)) throw new PtuneError('INVALID_ARGUMENT', `windowTokens must be an integer >= 2, got ${windowTokens}`);
   const ids = tokenizer.encode(text, { addBos: false });
   const rows: Array<{ inputIds: number[]; targetIds: number[] }> = [];
   for (let start = 0; start < ids.length; start += windowTokens) {
     const window = ids.slice(start, start + windowTokens);
-    if (window.length > 0) rows.push({ inputIds: [tokenizer.bosId], targetIds: window });
+    if (window.length > 0) rows.push({ inputIds: [tokenizer.hasBos ? tokenizer.bosId : tokenizer.eosId], targetIds: window });
   }
   return rows;
 }

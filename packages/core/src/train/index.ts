@@ -11,6 +11,7 @@ export { runTrainingLoop } from './train-loop.js';
 export type { TrainEvent, TrainingObjective, TrainLoopOptions, TrainLoopResult } from './train-loop.js';
 export { decodeTrainingState, encodeTrainingState } from './training-state.js';
 export type { EvalRecord, TrainingState } from './training-state.js';
-export { prepareLanguageModeling, prepareTask, trainFullModel, trainPrompt } from './train-prompt.js';
+export { prepareLanguageModeling, prepareTask, targetLoss, trainFullModel, trainPrompt } from './train-prompt.js';
+export { promptTuningWarnings } from './checkpoint-warnings.js';
 export type { FullModelTrainingOptions, PreparedTask, PromptTrainingOptions, PromptTrainingResult } from './train-prompt.js';
 

@@ -3,6 +3,8 @@ import { PtuneError } from '../errors.js';
 import { evaluateClassification, evaluatePerplexity } from '../eval/evaluate.js';
 import { targetLogProbs, type ScoringRow } from '../eval/target-log-probs.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
+import type { PromptPrefix } from '../prompt/prepend.js';
+import { inputTokenBudget } from '../prompt/sequence-layout.js';
 import { initialPromptValues } from '../prompt/init-prompt.js';
 import type { PromptTuningConfig } from '../prompt/prompt-config.js';
 import { createTaskEncoder, languageModelingRows, type EncodedExample, type TaskEncoder } from '../task/encode-example.js';
@@ -34,8 +36,8 @@ export function prepareTask(task: TaskConfig, tokenizer: TextTokenizer, model: F
   if (task.kind === 'language-modeling') throw new PtuneError('INVALID_ARGUMENT', 'use prepareLanguageModeling for language-modelling tasks');
   const probe = createTaskEncoder(task, tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });
   const longestTarget = Math.max(1, ...probe.labelIds.map((ids) => ids.length), ...train.map((e) => (e.targets?.[0] ? tokenizer.encode(e.targets[0], { addBos: false }).length : 1)));
-  const maxInputTokens = model.maxSeqLen - promptLength - longestTarget;
-  if (maxInputTokens < 2) throw new PtuneError('SEQUENCE_TOO_LONG', `a prompt of ${promptLength} and targets of ${longestTarget} tokens leave no room for input in a context of ${model.maxSeqLen}`);
+  const maxInputTokens = inputTokenBudget(model, promptLength, longestTarget);
+  if (maxInputTokens < 2 || longestTarget > model.maxSeqLen) throw new PtuneError('SEQUENCE_TOO_LONG', `a prompt of ${promptLength} and targets of ${longestTarget} tokens leave no room for input in a context of ${model.maxSeqLen}`);
   const encoder = createTaskEncoder(task, tokenizer, { maxInputTokens });
   const encodedTrain = train.map((e) => encoder.encode(e));
   const trainRows = encodedTrain.flatMap((e) => (e.targetIds ? [{ inputIds: e.inputIds, targetIds: e.targetIds }] : []));
@@ -91,9 +93,13 @@ function devObjective(model: FrozenLanguageModel, data: PreparedTask, prefix: ()
   return {};
 }
 
-/** Mean cross-entropy over the target tokens of the rows at `indices`. */
-function targetLoss(model: FrozenLanguageModel, prefix: tf.Tensor2D | null, rows: readonly ScoringRow[], indices: readonly number[]): tf.Scalar {
-  const batch = indices.map((i) => rows[i]!);
+/**
+ * The training loss: mean cross-entropy over the target tokens of `rows` (all of them, or those
+ * at `indices`), with the prompt(s) in `prefix` in front of each input. Differentiable with
+ * respect to the prompts; any architecture (see `targetLogProbs`).
+ */
+export function targetLoss(model: FrozenLanguageModel, prefix: PromptPrefix | null, rows: readonly ScoringRow[], indices?: readonly number[]): tf.Scalar {
+  const batch = indices ? indices.map((i) => rows[i]!) : rows;
   const { logProbs, tokenCounts } = targetLogProbs(model, prefix, batch);
   return tf.div(tf.neg(tf.sum(logProbs)), tokenCounts.reduce((a, b) => a + b, 0));
 }
