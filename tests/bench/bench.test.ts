@@ -32,6 +32,10 @@ interface Report {
         perBackend: Record<string, { prefillRatioToReference: number; decodeRatioToReference: number }>;
       };
     };
+    t5: {
+      models: Record<string, { parameters: number; leakedTensors: Record<string, number> }>;
+      cells: Array<{ model: string; backend: string; batch: number; encoder: Measurement; decode: Measurement & { msPerStep: number } }>;
+    };
     browser: {
       browser: string;
       cells: Array<{ backend: string; steps: number; medianMs: number; stepsPerSecond: number }>;
@@ -44,7 +48,7 @@ interface Report {
   };
 }
 
-describe('npm run bench --quick --backends wasm --sections runtime,training,browser', () => {
+describe('npm run bench --quick --backends wasm --sections runtime,t5,training,browser', () => {
   let out: string;
   let stdout: string;
   let report: Report;
@@ -53,13 +57,13 @@ describe('npm run bench --quick --backends wasm --sections runtime,training,brow
   beforeAll(async () => {
     if (!existsSync(join(root, 'packages/core/dist/index.js'))) throw new Error('build first: npx turbo run build');
     out = await mkdtemp(join(tmpdir(), 'ptune-bench-'));
-    ({ stdout } = await run(process.execPath, ['tests/bench/run.mjs', '--quick', '--backends', 'wasm', '--sections', 'runtime,training,browser', '--out', out], {
+    ({ stdout } = await run(process.execPath, ['tests/bench/run.mjs', '--quick', '--backends', 'wasm', '--sections', 'runtime,t5,training,browser', '--out', out], {
       cwd: root,
-      timeout: 150_000,
+      timeout: 240_000,
     }));
     report = JSON.parse(await readFile(join(out, 'bench.json'), 'utf8')) as Report;
     markdown = await readFile(join(out, 'bench.md'), 'utf8');
-  }, 160_000);
+  }, 250_000);
 
   afterAll(async () => {
     if (out) await rm(out, { recursive: true, force: true });
@@ -110,6 +114,21 @@ describe('npm run bench --quick --backends wasm --sections runtime,training,brow
     expect(cells[1]!.trainedParameters).toBeGreaterThan(200_000);
     expect(markdown).toContain('| backend | method | trained params | steps/s | examples/s | ms/step | steps timed |');
     expect(markdown).toMatch(/\| wasm \| prompt tuning \(k = 20\) \| 1,280 \| [\d.]+ \|/);
+  });
+
+  it('measures T5 encoder and cached-decoder tokens/s for t5-tiny and a T5-small-shaped model', () => {
+    const { models, cells } = report.sections.t5;
+    const names = Object.keys(models);
+    expect(names).toHaveLength(2);
+    const [tiny, small] = names.map((n) => models[n]!);
+    expect(small!.parameters).toBeGreaterThan(50 * tiny!.parameters);
+    for (const m of [tiny!, small!]) expect(m.leakedTensors.wasm).toBe(0);
+    expect(cells).toHaveLength(names.length * 3);
+    for (const cell of cells) {
+      expect(cell.backend).toBe('wasm');
+      for (const m of [cell.encoder, cell.decode]) expect(m.tokensPerSecond).toBeGreaterThan(0);
+    }
+    expect(markdown).toContain('### Frozen-model runtime: T5 encoder-decoder');
   });
 
   it('times prompt-tuning steps in headless Chromium (wasm in quick mode)', () => {
