@@ -54,6 +54,7 @@ export type { PromptInit, PromptInitMethod, PromptTuningConfig } from './prompt/
 export { initialPromptValues } from './prompt/init-prompt.js';
 export type { PromptInitContext } from './prompt/init-prompt.js';
 export { promptedInput } from './prompt/prepend.js';
+export { decoderStartId, inputTokenBudget, isEncoderDecoder, taskEncoderForPrompt } from './prompt/sequence-layout.js';
 export type { Padding, PromptPrefix } from './prompt/prepend.js';
 
 export { targetLogProbs } from './eval/target-log-probs.js';

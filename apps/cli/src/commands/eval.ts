@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Command, Option } from 'commander';
-import { createTaskEncoder, evaluateClassification, PtuneError, requireTokenizer } from '@ptune/core';
+import { evaluateClassification, PtuneError, requireTokenizer, taskEncoderForPrompt } from '@ptune/core';
 import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
 import { loadSoftPrompt } from '../soft-prompt-file.js';
 import { addTaskOptions, loadTask, type TaskFlags } from '../task-options.js';
@@ -34,8 +34,7 @@ export function evalCommand(): Command {
       if (flags.textPrompt) tensors.push(loaded.model.embed([tokenizer.encode(flags.textPrompt, { addBos: false, addEos: false })]).squeeze([0]) as tf.Tensor2D);
       if (tensors.length === 0) tensors.push(null);
       const longest = Math.max(0, ...tensors.map((t) => t?.shape[0] ?? 0));
-      const probe = createTaskEncoder(data.task, tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });
-      const encoder = createTaskEncoder(data.task, tokenizer, { maxInputTokens: loaded.model.maxSeqLen - longest - Math.max(...probe.labelIds.map((ids) => ids.length)) });
+      const encoder = taskEncoderForPrompt(data.task, tokenizer, loaded.model, longest);
       const result = await evaluateClassification(loaded.model, encoder, examples.map((e) => encoder.encode(e)), tensors, { batchSize: flags.batchSize });
       const summary = {
         task: data.task.id,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { createTaskEncoder, PtuneError, rankCandidates, requireTokenizer, templateFields } from '@ptune/core';
+import { PtuneError, rankCandidates, requireTokenizer, taskEncoderForPrompt, templateFields } from '@ptune/core';
 import { parseFieldsFlag, predictionLine } from '../fields-flag.js';
 import { addModelOptions, openModel, printJson, type ModelOptions } from '../shared-options.js';
 import { loadSoftPrompt } from '../soft-prompt-file.js';
@@ -23,8 +23,7 @@ export function predictCommand(): Command {
       if (task.kind !== 'classification') throw new PtuneError('INVALID_ARGUMENT', `${flags.softPrompt}: task "${task.id}" is ${task.kind}; predict ranks classification labels`);
       const fieldNames = templateFields(task.template);
       const inputs = parseInputs(texts, flags.fields, fieldNames);
-      const probe = createTaskEncoder(task, tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });
-      const encoder = createTaskEncoder(task, tokenizer, { maxInputTokens: loaded.model.maxSeqLen - prompt.tensor.shape[0] - Math.max(...probe.labelIds.map((ids) => ids.length)) });
+      const encoder = taskEncoderForPrompt(task, tokenizer, loaded.model, prompt.tensor.shape[0]);
       const encoded = inputs.map((fields) => encoder.encode({ fields }));
       const result = await rankCandidates(loaded.model, encoded.map((e) => ({ prompt: prompt.tensor, inputIds: e.inputIds, candidates: encoder.labelIds, lengthNormalize: task.lengthNormalize === true })));
       const predictions = inputs.map((fields, i) => ({

@@ -5,8 +5,12 @@
  * prompt there) and produces the target with its decoder, fed the target shifted right behind
  * the decoder start token (as Hugging Face builds `decoder_input_ids` from `labels`).
  */
+import { PtuneError } from '../errors.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
 import { T5Model } from '../model/t5.js';
+import { createTaskEncoder, type TaskEncoder } from '../task/encode-example.js';
+import type { TaskConfig } from '../task/task-config.js';
+import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 
 /** Whether the model reads its input in an encoder and writes targets with a separate decoder. */
 export function isEncoderDecoder(model: Pick<FrozenLanguageModel, 'architecture'>): boolean {
@@ -25,4 +29,20 @@ export function decoderStartId(model: FrozenLanguageModel): number {
  */
 export function inputTokenBudget(model: FrozenLanguageModel, promptLength: number, longestTarget: number): number {
   return isEncoderDecoder(model) ? model.maxSeqLen - promptLength : model.maxSeqLen - promptLength - longestTarget;
+}
+
+/**
+ * The task's encoder for inference with a prompt of `promptLength` vectors: inputs are truncated
+ * (fields only) to leave room for the prompt and the longest target (the longest label, or the
+ * task's `maxNewTokens` for generation). Predictions in the CLI, the edge Worker and the model host
+ * all encode through it, so they truncate alike.
+ */
+export function taskEncoderForPrompt(task: TaskConfig, tokenizer: TextTokenizer, model: FrozenLanguageModel, promptLength: number): TaskEncoder {
+  const probe = createTaskEncoder(task, tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });
+  const target = task.kind === 'generation' ? task.maxNewTokens : Math.max(1, ...probe.labelIds.map((ids) => ids.length));
+  const maxInputTokens = inputTokenBudget(model, promptLength, target);
+  if (maxInputTokens < 2) {
+    throw new PtuneError('SEQUENCE_TOO_LONG', `task "${task.id}": a prompt of ${promptLength} and targets of ${target} tokens leave no room for input in a context of ${model.maxSeqLen}`);
+  }
+  return createTaskEncoder(task, tokenizer, { maxInputTokens });
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
-import { inputTokenBudget } from '../prompt/sequence-layout.js';
-import { createTaskEncoder, type TaskEncoder } from '../task/encode-example.js';
+import { taskEncoderForPrompt } from '../prompt/sequence-layout.js';
+import type { TaskEncoder } from '../task/encode-example.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import type { RunPrompt } from './run-request.js';
 
@@ -19,20 +19,9 @@ export interface ServedLanguageModel {
   readonly tokenizer: TextTokenizer;
 }
 
-/**
- * Input budget of a task's encoder, as the CLI and training use it (`inputTokenBudget`): the context
- * minus the prompt, minus the longest target (the longest label, or the task's `maxNewTokens` for
- * generation) when the target shares the context (decoder-only models).
- */
+/** The task's encoder for this prompt on the served model (see `taskEncoderForPrompt`). */
 export function encoderFor(prompt: RunPrompt, served: ServedLanguageModel): TaskEncoder {
-  const { task } = prompt;
-  const probe = createTaskEncoder(task, served.tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });
-  const target = task.kind === 'generation' ? task.maxNewTokens : Math.max(...probe.labelIds.map((ids) => ids.length));
-  const maxInputTokens = inputTokenBudget(served.model, prompt.promptLength, target);
-  if (maxInputTokens < 2) {
-    throw new PtuneError('SEQUENCE_TOO_LONG', `task "${task.id}": a prompt of ${prompt.promptLength} and targets of ${target} tokens leave no room for input in a context of ${served.model.maxSeqLen}`);
-  }
-  return createTaskEncoder(task, served.tokenizer, { maxInputTokens });
+  return taskEncoderForPrompt(prompt.task, served.tokenizer, served.model, prompt.promptLength);
 }
 
 const sameContent = (a: RunPrompt, b: RunPrompt) =>
