@@ -105,10 +105,10 @@ describe('hosted models', () => {
     expect(loaded.model.fingerprint).toBe(manifests.stories260K!.fingerprint);
     loaded.model.dispose();
 
-    await expectError(await fetch(`${worker.url}/v1/models/nope`), 404, 'NOT_FOUND');
-    await expectError(await fetch(`${worker.url}/v1/models/nope/files/tok512.bin`), 404, 'NOT_FOUND');
-    await expectError(await fetch(`${worker.url}/v1/models/stories260K/files/manifest.json`), 404, 'NOT_FOUND');
-    await expectError(await fetch(`${worker.url}/v1/models/stories260K/files/other.bin`), 404, 'NOT_FOUND');
+    await expectError(await fetch(`${worker.url}/v1/models/nope`), 404, 'MODEL_NOT_FOUND');
+    await expectError(await fetch(`${worker.url}/v1/models/nope/files/tok512.bin`), 404, 'MODEL_NOT_FOUND');
+    await expectError(await fetch(`${worker.url}/v1/models/stories260K/files/manifest.json`), 404, 'MODEL_FILE_NOT_FOUND');
+    await expectError(await fetch(`${worker.url}/v1/models/stories260K/files/other.bin`), 404, 'MODEL_FILE_NOT_FOUND');
   });
 
   it('publish accepts prompts for any hosted model and refuses the rest (422)', async () => {

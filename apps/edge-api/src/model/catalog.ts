@@ -85,7 +85,7 @@ export function hostedModels(env: Env): Promise<readonly HostedModel[]> {
 /** A hosted model by id, else 404. */
 export async function hostedModel(env: Env, id: string): Promise<HostedModel> {
   const found = (await hostedModels(env)).find((m) => m.manifest.id === id);
-  if (!found) throw new ApiError(404, 'NOT_FOUND', `no hosted model "${id}"`);
+  if (!found) throw new ApiError(404, 'MODEL_NOT_FOUND', `no hosted model "${id}"`);
   return found;
 }
 

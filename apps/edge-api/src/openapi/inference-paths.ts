@@ -191,7 +191,7 @@ export const inferencePaths: OpenApiPaths = {
       tags: ['models'],
       summary: "one hosted model's manifest",
       parameters: [modelId],
-      responses: { 200: ok('the manifest', ref('ModelManifest')), 404: error('no such model', 'NOT_FOUND') },
+      responses: { 200: ok('the manifest', ref('ModelManifest')), 404: error('no such model', 'MODEL_NOT_FOUND') },
     },
   },
   '/v1/models/{id}/files/{name}': {
@@ -208,7 +208,7 @@ export const inferencePaths: OpenApiPaths = {
           content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } }, 'application/json': { schema: { type: 'object' } } },
         },
         304: { description: 'not modified (If-None-Match matched the ETag)' },
-        404: error('no such model, or the manifest lists no such file', 'NOT_FOUND'),
+        404: error('no such model, or the manifest lists no such file', 'MODEL_NOT_FOUND', 'MODEL_FILE_NOT_FOUND'),
         503: error('R2 lacks a file the manifest lists, or its size differs', 'MODEL_UNAVAILABLE'),
       },
     },

@@ -30,7 +30,7 @@ export const modelRoutes = new Hono<AppEnv>()
     const { manifest, prefix } = await hostedModel(c.env, c.req.param('id'));
     const name = c.req.param('name');
     const file = manifest.files.find((f) => f.name === name);
-    if (!file) throw new ApiError(404, 'NOT_FOUND', `model "${manifest.id}" has no file "${name}" (files: ${manifest.files.map((f) => f.name).join(', ')})`);
+    if (!file) throw new ApiError(404, 'MODEL_FILE_NOT_FOUND', `model "${manifest.id}" has no file "${name}" (files: ${manifest.files.map((f) => f.name).join(', ')})`);
     const etag = `"${file.sha256}"`;
     const headers = { etag, 'cache-control': FILE_CACHE_CONTROL };
     if (matches(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
