@@ -12,17 +12,27 @@ export function registryBase(url: string): string {
   return parsed.href.replace(/\/+$/, '');
 }
 
+/** Retries of a request answered 503 with `Retry-After: 0` (the request never reached the Worker). */
+const IMMEDIATE_RETRIES = 2;
+
 /**
  * One call to the edge API. Its JSON errors (`{error: {code, message}}`) become INVALID_ARGUMENT
  * naming the server's code (exit 2); an unreachable server or a 5xx is DOWNLOAD_FAILED (exit 5).
+ * A 503 with `Retry-After: 0` is retried at once: `wrangler dev`'s proxy answers so when it lost
+ * a request before the Worker saw it (cloudflare/workers-sdk#14641); every registry write is
+ * idempotent or conditional, so a resend is safe.
  */
 export async function callRegistry<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
   const url = `${base}${path}`;
   let response: Response;
-  try {
-    response = await fetch(url, init);
-  } catch (error) {
-    throw new PtuneError('DOWNLOAD_FAILED', `${url}: the registry is unreachable (${(error as Error).cause ?? (error as Error).message})`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      throw new PtuneError('DOWNLOAD_FAILED', `${url}: the registry is unreachable (${(error as Error).cause ?? (error as Error).message})`);
+    }
+    if (response.status !== 503 || response.headers.get('retry-after') !== '0' || attempt === IMMEDIATE_RETRIES) break;
+    await response.body?.cancel();
   }
   const text = await response.text();
   let body: unknown = null;
