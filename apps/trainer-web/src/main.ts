@@ -11,7 +11,7 @@ import { WorkerClient } from './page/worker-client.js';
 
 const client = new WorkerClient();
 const models = new ModelPanel(client);
-const config = new ConfigPanel();
+const config = new ConfigPanel(() => models.summary());
 const data = new DataPanel(client, () => config.promptLength(), () => models.summary() !== null);
 const evaluation = new EvaluatePanel(client);
 const publishing = new PublishPanel(client, () => evaluation.values());

@@ -4,7 +4,8 @@
  * TensorFlow.js reaches the page bundle).
  */
 import type { ClassificationMetrics, PromptTuningConfig } from '@ptune/core';
-import type { ClassificationTaskConfig, ColumnMapping } from '@ptune/core/task';
+import type { ArtifactArchitecture } from '@ptune/core/artifact';
+import type { ClassificationTaskConfig, ColumnMapping, PresetTaskId, RecordLayout } from '@ptune/core/task';
 import type { OptimizerConfig, TrainConfig, TrainEvent } from '@ptune/core/train';
 
 /** `auto` tries webgpu, then webgl, then wasm, then cpu. */
@@ -36,6 +37,7 @@ export interface ModelSummary {
   readonly source: string;
   readonly format: string;
   readonly fingerprint: string;
+  readonly architecture: ArtifactArchitecture;
   readonly dModel: number;
   readonly vocabSize: number;
   readonly maxSeqLen: number;
@@ -55,6 +57,10 @@ export interface DataSpec {
   readonly dev: DataFile | null;
   readonly devFraction: number;
   readonly splitSeed: number;
+  /** The core preset the form was filled from, if any. */
+  readonly preset?: PresetTaskId;
+  /** Default 'flat'; 'multirc' for the MultiRC presets' nested records. */
+  readonly layout?: RecordLayout;
 }
 
 export interface RunSpec {
@@ -62,6 +68,8 @@ export interface RunSpec {
   readonly prompt: PromptTuningConfig;
   readonly train: TrainConfig;
   readonly optimizer: OptimizerConfig;
+  /** The prompt artifact (`.safetensors`) whose vectors a `from` initialisation starts from. */
+  readonly initFrom?: DataFile;
 }
 
 export interface PreviewRow {
@@ -100,6 +108,8 @@ export interface RunSummary {
   readonly losses: ReadonlyArray<{ readonly step: number; readonly loss: number }>;
   readonly evals: ReadonlyArray<{ readonly step: number; readonly metrics: Readonly<Record<string, number>> }>;
   readonly fixedBatch: FixedBatchLoss;
+  /** The first vector of the prompt the run started from (null for runs saved before it was recorded). */
+  readonly initialVector: readonly number[] | null;
   readonly bestStep: number | null;
 }
 

@@ -1,15 +1,19 @@
 import type { PromptInit, PromptTuningConfig } from '@ptune/core';
 import type { OptimizerConfig, TrainConfig } from '@ptune/core/train';
-import type { Defaults, RunSpec } from '../protocol.js';
+import type { Defaults, ModelSummary, RunSpec } from '../protocol.js';
 import { byId, input, numberValue } from './dom.js';
+import { InitFromPicker } from './init-from-picker.js';
 
-type InitChoice = 'class-label' | 'sampled-vocab' | 'random' | 'text';
+/** The paper's three initialisations, text, and another prompt artifact. */
+type InitChoice = 'class-label' | 'sampled-vocab' | 'random' | 'text' | 'from';
 
 /** Step 3: prompt length, initialisation, optimizer and loop settings, pre-filled with the paper's defaults. */
 export class ConfigPanel {
   private defaults: Defaults | null = null;
+  private readonly initFrom: InitFromPicker;
 
-  constructor() {
+  constructor(model: () => ModelSummary | null) {
+    this.initFrom = new InitFromPicker(model);
     byId('init-method').addEventListener('change', () => this.showInitText());
     byId('optimizer').addEventListener('change', () => {
       const optimizer = this.defaults?.optimizers[byId<HTMLSelectElement>('optimizer').value as 'adafactor' | 'adam'];
@@ -35,6 +39,7 @@ export class ConfigPanel {
     input('prompt-length').value = String(spec.prompt.promptLength);
     byId<HTMLSelectElement>('init-method').value = spec.prompt.init.method;
     if (spec.prompt.init.method === 'text') input('init-text').value = spec.prompt.init.text;
+    if (spec.prompt.init.method === 'from') this.initFrom.restore(spec.initFrom);
     byId<HTMLSelectElement>('optimizer').value = spec.optimizer.name;
     input('learning-rate').value = String(spec.optimizer.learningRate);
     input('batch-size').value = String(spec.train.batchSize);
@@ -50,19 +55,27 @@ export class ConfigPanel {
   }
 
   private showInitText(): void {
-    byId('init-text-label').hidden = byId<HTMLSelectElement>('init-method').value !== 'text';
+    const method = byId<HTMLSelectElement>('init-method').value;
+    byId('init-text-label').hidden = method !== 'text';
+    byId('init-from-label').hidden = method !== 'from';
+    byId('init-from-status').hidden = method !== 'from';
   }
 
-  private init(): PromptInit {
+  private init(): Pick<RunSpec, 'initFrom'> & { readonly init: PromptInit } {
     const method = byId<HTMLSelectElement>('init-method').value as InitChoice;
-    return method === 'text' ? { method, text: input('init-text').value } : { method };
+    if (method === 'from') {
+      const initFrom = this.initFrom.chosen();
+      return { init: { method, from: initFrom.name }, initFrom };
+    }
+    return { init: method === 'text' ? { method, text: input('init-text').value } : { method } };
   }
 
   /** The settings as plain configs; the worker validates them with the core's resolvers. */
-  read(): Pick<RunSpec, 'prompt' | 'train' | 'optimizer'> {
+  read(): Pick<RunSpec, 'prompt' | 'train' | 'optimizer' | 'initFrom'> {
     if (!this.defaults) throw new Error('the training worker has not started yet');
     const seed = numberValue('seed', 'seed');
-    const prompt: PromptTuningConfig = { promptLength: this.promptLength(), init: this.init(), seed };
+    const { init, initFrom } = this.init();
+    const prompt: PromptTuningConfig = { promptLength: this.promptLength(), init, seed };
     const train: TrainConfig = {
       ...this.defaults.train,
       steps: numberValue('steps', 'steps'),
@@ -73,6 +86,6 @@ export class ConfigPanel {
     };
     const name = byId<HTMLSelectElement>('optimizer').value as 'adafactor' | 'adam';
     const optimizer: OptimizerConfig = { ...this.defaults.optimizers[name], learningRate: numberValue('learning-rate', 'learning rate') } as OptimizerConfig;
-    return { prompt, train, optimizer };
+    return { prompt, train, optimizer, ...(initFrom ? { initFrom } : {}) };
   }
 }

@@ -1,6 +1,7 @@
-import { buildTaskData, columnValue, parseRecords, templateFields, type SourceRecord } from '@ptune/core/task';
+import { buildTaskData, columnValue, flattenMultiRc, parseRecords, templateFields, type LoadedTaskData, type SourceRecord } from '@ptune/core/task';
 import type { DataFile, DataPreview, DataSpec } from '../protocol.js';
 import { byId, el, input, numberValue, showError, table } from './dom.js';
+import { describePreset, fillPresetOptions, presetChoice, presetColumns, presetTruncate, type PresetChoice } from './preset-choice.js';
 import type { WorkerClient } from './worker-client.js';
 
 /** More distinct values than this in the label column: it is probably not a label column. */
@@ -23,6 +24,12 @@ function columnsOf(records: readonly SourceRecord[]): string[] {
   return [...columns];
 }
 
+/** Parses the uploaded file(s) with the core's loader, as the worker will. */
+function loadLocally(spec: DataSpec): LoadedTaskData {
+  const file = (f: DataFile) => ({ contents: f.contents, source: f.name });
+  return buildTaskData({ task: spec.task, mapping: spec.mapping, ...(spec.layout ? { layout: spec.layout } : {}), train: file(spec.train), ...(spec.dev ? { dev: file(spec.dev) } : {}), devFraction: spec.devFraction, seed: spec.splitSeed });
+}
+
 function options(select: HTMLSelectElement, values: readonly string[], chosen: string | undefined): void {
   select.replaceChildren(...values.map((v) => el('option', { value: v, text: v })));
   if (chosen !== undefined && values.includes(chosen)) select.value = chosen;
@@ -34,6 +41,7 @@ export class DataPanel {
   private dev: DataFile | null = null;
   private records: SourceRecord[] = [];
   private columns: string[] = [];
+  private preset: PresetChoice | null = null;
   private readonly fieldListeners = new Set<(fields: string[]) => void>();
 
   constructor(private readonly client: WorkerClient, private readonly promptLength: () => number, private readonly modelLoaded: () => boolean) {
@@ -41,7 +49,10 @@ export class DataPanel {
     input('dev-file').addEventListener('change', async () => {
       const file = input('dev-file').files?.[0];
       this.dev = file ? await readFile(file) : null;
+      if (this.preset) this.checkFiles();
     });
+    fillPresetOptions(byId<HTMLSelectElement>('task-preset'));
+    byId('task-preset').addEventListener('change', () => this.choosePreset(byId<HTMLSelectElement>('task-preset').value));
     const drop = byId('data-drop');
     drop.addEventListener('dragover', (event) => (event.preventDefault(), drop.classList.add('over')));
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -68,29 +79,82 @@ export class DataPanel {
     await this.useTrain(await readFile(file));
   }
 
-  private async useTrain(train: DataFile, keepForm = false): Promise<void> {
-    const error = byId('data-error');
-    showError(error, null);
+  /** Fills the task definition from a core preset ('' clears the choice and keeps the form). */
+  private choosePreset(value: string): void {
+    this.preset = presetChoice(value);
+    const hint = byId('preset-files');
+    hint.hidden = this.preset === null;
+    if (!this.preset) return;
+    const { id, preset } = this.preset;
+    hint.textContent = describePreset(this.preset);
+    byId('task-kind').textContent = preset.task.kind;
+    input('task-id').value = id;
+    input('task-name').value = preset.task.name;
+    byId<HTMLTextAreaElement>('template').value = preset.task.template;
+    const readable = this.train !== null && this.readRecords(this.train);
+    if (!readable) this.columns = presetColumns(this.preset);
+    this.applyPresetMapping();
+    if (readable) this.checkFiles();
+  }
+
+  private applyPresetMapping(): void {
+    if (!this.preset) return;
+    const { mapping, task } = this.preset.preset;
+    options(byId<HTMLSelectElement>('label-column'), this.columns, mapping.label);
+    this.renderMapping(mapping.fields);
+    this.renderVerbalizer(task.verbalizer);
+  }
+
+  /** With a preset, the files are read with its mapping right away, so a wrong file is named at once. */
+  private checkFiles(): void {
+    const status = byId('data-checked');
     try {
-      this.records = parseRecords(train.contents, undefined, train.name);
+      const data = loadLocally(this.spec());
+      status.textContent = `${data.train.length} training and ${data.dev.length} dev examples read (dev: ${data.devSource}).`;
+      showError(byId('data-error'), null);
+    } catch (caught) {
+      status.textContent = '';
+      showError(byId('data-error'), caught);
+    }
+  }
+
+  /** Reads the training file's records (MultiRC's unfolded per answer); false, with the error shown, when it cannot. */
+  private readRecords(train: DataFile): boolean {
+    try {
+      const records = parseRecords(train.contents, undefined, train.name);
+      this.records = this.preset?.preset.layout === 'multirc' ? flattenMultiRc(records, train.name) : records;
     } catch (caught) {
       this.train = null;
       byId('data-summary').textContent = '';
-      showError(error, caught);
-      return;
+      byId('data-checked').textContent = '';
+      showError(byId('data-error'), caught);
+      return false;
     }
     this.train = train;
     this.columns = columnsOf(this.records);
     byId('data-summary').textContent = `${train.name}: ${this.records.length} rows; columns ${this.columns.join(', ')}`;
+    return true;
+  }
+
+  private async useTrain(train: DataFile): Promise<void> {
+    showError(byId('data-error'), null);
+    if (!this.readRecords(train)) return;
+    const labelSelect = byId<HTMLSelectElement>('label-column');
+    if (this.preset) {
+      options(labelSelect, this.columns, labelSelect.value || this.preset.preset.mapping.label);
+      this.renderMapping();
+      this.checkFiles();
+      return;
+    }
     const labelColumn = this.columns.includes('label') ? 'label' : this.columns.at(-1);
     const template = byId<HTMLTextAreaElement>('template');
-    if (!keepForm && template.value === DEFAULT_TEMPLATE) {
+    if (template.value === DEFAULT_TEMPLATE) {
       const text = this.columns.find((c) => c !== labelColumn) ?? this.columns[0]!;
       template.value = `{${text}}\nAnswer:`;
     }
-    if (!keepForm) options(byId<HTMLSelectElement>('label-column'), this.columns, labelColumn);
+    options(labelSelect, this.columns, labelColumn);
     this.renderMapping();
-    if (!keepForm) this.renderVerbalizer();
+    this.renderVerbalizer();
   }
 
   private renderMapping(selected: Readonly<Record<string, string>> = {}): void {
@@ -125,9 +189,14 @@ export class DataPanel {
     if (!this.train) throw new Error('choose a training file (step 2)');
     const verbalizer = Object.fromEntries([...byId('verbalizer-rows').querySelectorAll('input')].map((field) => [field.dataset.label!, field.value]));
     const fields = Object.fromEntries([...byId('field-mapping').querySelectorAll('select')].map((s) => [s.dataset.field!, s.value]));
+    const template = byId<HTMLTextAreaElement>('template').value;
+    const truncate = this.preset && presetTruncate(this.preset, template);
+    const id = input('task-id').value.trim();
     return {
-      task: { kind: 'classification', id: input('task-id').value.trim(), name: input('task-name').value.trim() || input('task-id').value.trim(), template: byId<HTMLTextAreaElement>('template').value, verbalizer },
-      mapping: { fields, label: byId<HTMLSelectElement>('label-column').value },
+      task: { kind: 'classification', id, name: input('task-name').value.trim() || id, template, verbalizer, ...(truncate ? { truncate } : {}) },
+      // A preset's extra mapping (MultiRC's label map and question groups) stays with its columns.
+      mapping: { ...this.preset?.preset.mapping, fields, label: byId<HTMLSelectElement>('label-column').value },
+      ...(this.preset ? { preset: this.preset.id, layout: this.preset.preset.layout } : {}),
       train: this.train,
       dev: this.dev,
       devFraction: numberValue('dev-fraction', 'dev share'),
@@ -137,13 +206,18 @@ export class DataPanel {
 
   /** Fills the form from a saved run (after a reload). */
   async restore(spec: DataSpec): Promise<void> {
+    this.preset = presetChoice(spec.preset);
+    byId<HTMLSelectElement>('task-preset').value = spec.preset ?? '';
+    if (this.preset) byId('task-kind').textContent = this.preset.preset.task.kind;
+    byId('preset-files').hidden = this.preset === null;
+    if (this.preset) byId('preset-files').textContent = describePreset(this.preset);
     input('task-id').value = spec.task.id;
     input('task-name').value = spec.task.name;
     byId<HTMLTextAreaElement>('template').value = spec.task.template;
     input('dev-fraction').value = String(spec.devFraction);
     input('split-seed').value = String(spec.splitSeed);
     this.dev = spec.dev;
-    await this.useTrain(spec.train, true);
+    this.readRecords(spec.train); // the saved form wins over the file's and the preset's defaults
     options(byId<HTMLSelectElement>('label-column'), this.columns, spec.mapping.label);
     this.renderMapping(spec.mapping.fields);
     this.renderVerbalizer(spec.task.verbalizer);
@@ -156,7 +230,7 @@ export class DataPanel {
     target.replaceChildren();
     try {
       const spec = this.spec();
-      const local = buildTaskData({ task: spec.task, mapping: spec.mapping, train: { contents: spec.train.contents, source: spec.train.name }, ...(spec.dev ? { dev: { contents: spec.dev.contents, source: spec.dev.name } } : {}), devFraction: spec.devFraction, seed: spec.splitSeed });
+      const local = loadLocally(spec);
       if (!this.modelLoaded()) {
         target.append(el('p', { text: `${local.train.length} training and ${local.dev.length} dev examples (dev: ${local.devSource}). Load a model to see the tokenised rows.` }));
         return;

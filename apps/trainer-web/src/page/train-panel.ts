@@ -58,6 +58,7 @@ export class TrainPanel {
     this.steps = spec.train.steps;
     this.batchSize = spec.train.batchSize;
     byId('fixed-batch').textContent = '';
+    byId('initial-prompt').textContent = '';
     this.redraw();
     await this.run(spec);
   }
@@ -107,6 +108,18 @@ export class TrainPanel {
     output.dataset.before = String(fixed.before);
     if (fixed.after !== null) output.dataset.after = String(fixed.after);
     else delete output.dataset.after;
+    this.showInitialPrompt(summary);
+  }
+
+  /** Where the prompt started: the initialisation and its first vector (JSON in data-first-vector). */
+  private showInitialPrompt(summary: RunSummary): void {
+    const output = byId('initial-prompt');
+    const vector = summary.initialVector;
+    const init = summary.spec.prompt.init;
+    const origin = init.method === 'from' ? `from ${init.from}` : init.method;
+    output.textContent = vector ? `Initial prompt (${origin}): first vector [${vector.slice(0, 4).map((v) => formatNumber(v, 4)).join(', ')}, …] (${vector.length} values)` : '';
+    if (vector) output.dataset.firstVector = JSON.stringify(vector);
+    else delete output.dataset.firstVector;
   }
 
   private onTrainEvent(event: TrainEvent): void {

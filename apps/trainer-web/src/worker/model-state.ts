@@ -44,7 +44,7 @@ export class ModelState {
       model,
       tokenizer,
       saved: savedSource(source),
-      summary: { name: source.name, source: loaded.source, format: loaded.format, fingerprint: model.fingerprint, dModel: model.dModel, vocabSize: model.vocabSize, maxSeqLen: model.maxSeqLen },
+      summary: { name: source.name, source: loaded.source, format: loaded.format, fingerprint: model.fingerprint, architecture: model.architecture, dModel: model.dModel, vocabSize: model.vocabSize, maxSeqLen: model.maxSeqLen },
     };
     this.lastSource = source;
     return this.active.summary;

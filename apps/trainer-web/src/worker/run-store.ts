@@ -12,6 +12,8 @@ export interface StoredRun {
   readonly backend: string;
   readonly status: RunStatus;
   readonly fixedBatch: FixedBatchLoss;
+  /** First vector of the initial prompt (absent in runs saved before it was recorded). */
+  readonly initialVector?: readonly number[];
   readonly updatedAt: string;
 }
 

@@ -16,6 +16,7 @@ export function prepareRun(spec: DataSpec, model: FrozenLanguageModel, tokenizer
   const taskData = buildTaskData({
     task: spec.task,
     mapping: spec.mapping,
+    ...(spec.layout ? { layout: spec.layout } : {}),
     train: { contents: spec.train.contents, source: spec.train.name },
     ...(spec.dev ? { dev: { contents: spec.dev.contents, source: spec.dev.name } } : {}),
     devFraction: spec.devFraction,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { evaluatePerplexity, initialPromptValues, PtuneError } from '@ptune/core';
 import { decodeTrainingState, encodeTrainingState, trainPrompt, type TrainEvent, type TrainingState } from '@ptune/core/train';
 import type { RunSpec, RunStatus, RunSummary } from '../protocol.js';
+import { fromVectorsFor } from './init-from.js';
 import type { ActiveModel } from './model-state.js';
 import { runStore, type StoredRun } from './run-store.js';
 import { prepareRun, type PreparedRun } from './task-prep.js';
@@ -42,6 +43,7 @@ function summary(run: StoredRun, state: TrainingState | null): RunSummary {
     losses: state?.losses ?? [],
     evals: state?.evals ?? [],
     fixedBatch: run.fixedBatch,
+    initialVector: run.initialVector ?? null,
     bestStep: state?.best?.step ?? null,
   };
 }
@@ -63,6 +65,7 @@ export class TrainingRun {
     }
     const k = runSpec.prompt.promptLength;
     const prepared = prepareRun(runSpec.data, active.model, active.tokenizer, k);
+    const fromVectors = fromVectorsFor(runSpec, active.model);
     const checkpointBytes = saved ? await runStore.readCheckpoint() : null;
     const resume = checkpointBytes ? decodeTrainingState(checkpointBytes, 'the saved checkpoint') : null;
     let run: StoredRun;
@@ -72,9 +75,10 @@ export class TrainingRun {
       this.trained = null;
       await runStore.clear();
       const labelStrings = Object.values(runSpec.data.task.verbalizer);
-      const initial = await initialPromptValues(runSpec.prompt, { model: active.model, tokenizer: active.tokenizer, labelStrings });
+      const initial = await initialPromptValues(runSpec.prompt, { model: active.model, tokenizer: active.tokenizer, labelStrings, ...(fromVectors ? { fromVectors } : {}) });
       const before = await fixedBatchLoss(active, prepared, initial, k);
-      run = { spec: runSpec, source: active.saved, fingerprint: active.model.fingerprint, backend, status: 'running', fixedBatch: { rows: Math.min(FIXED_BATCH_ROWS, prepared.data.trainRows.length), before, after: null }, updatedAt: new Date().toISOString() };
+      const initialVector = Array.from(initial.subarray(0, active.model.dModel));
+      run = { spec: runSpec, source: active.saved, fingerprint: active.model.fingerprint, backend, status: 'running', fixedBatch: { rows: Math.min(FIXED_BATCH_ROWS, prepared.data.trainRows.length), before, after: null }, initialVector, updatedAt: new Date().toISOString() };
     }
     await runStore.writeRun(run);
     this.abort = new AbortController();
@@ -87,6 +91,7 @@ export class TrainingRun {
         prompt: runSpec.prompt,
         train: runSpec.train,
         optimizer: runSpec.optimizer,
+        ...(fromVectors ? { fromVectors } : {}),
         resume,
         signal: this.abort.signal,
         context: { task: runSpec.data.task.id, fingerprint: active.model.fingerprint },

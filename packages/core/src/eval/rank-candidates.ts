@@ -21,10 +21,36 @@ export interface RankResult {
 }
 
 /**
- * Rank classification for a batch of queries in ONE forward pass: every (query, candidate) pair is
- * a row carrying its query's prompt. Queries may belong to different tasks with different prompt
- * lengths (the mixed-task primitive the edge API serves), or be N prompts over the same inputs
- * (prompt ensembling).
+ * Largest `rows x width^2` one forward may take: attention holds a `[rows, heads, width, width]`
+ * score tensor per layer, and tfjs's wasm backend fails ("remainder by zero") once its heap passes
+ * about 2 GiB (CB's longest premises, 48 rows of 854 tokens, did). 4M cells keep a stories260K
+ * forward near 128 MB of scores; ordinary requests (a few hundred rows of ~100 tokens) stay in one.
+ */
+export const MAX_ATTENTION_CELLS = 4 * 1024 * 1024;
+
+/** Consecutive row ranges whose padded `rows x width^2` stays within MAX_ATTENTION_CELLS. */
+export function forwardChunks(widths: readonly number[], maxCells = MAX_ATTENTION_CELLS): Array<[number, number]> {
+  const chunks: Array<[number, number]> = [];
+  let start = 0;
+  let widest = 0;
+  widths.forEach((width, i) => {
+    const wider = Math.max(widest, width);
+    if (i > start && (i - start + 1) * wider * wider > maxCells) {
+      chunks.push([start, i]);
+      start = i;
+      widest = width;
+    } else widest = wider;
+  });
+  if (widths.length > start) chunks.push([start, widths.length]);
+  return chunks;
+}
+
+/**
+ * Rank classification for a batch of queries in ONE forward pass (or, for inputs so long that one
+ * would exceed MAX_ATTENTION_CELLS, the fewest consecutive forwards that fit): every (query,
+ * candidate) pair is a row carrying its query's prompt. Queries may belong to different tasks with
+ * different prompt lengths (the mixed-task primitive the edge API serves), or be N prompts over the
+ * same inputs (prompt ensembling).
  */
 export async function rankCandidates(model: FrozenLanguageModel, queries: readonly RankQuery[]): Promise<RankResult> {
   if (queries.length === 0) return { scores: [], best: [] };
@@ -37,9 +63,15 @@ export async function rankCandidates(model: FrozenLanguageModel, queries: readon
       prompts.push(query.prompt);
     }
   });
-  const { logProbs, tokenCounts } = targetLogProbs(model, prompts, rows);
-  const flat = await logProbs.data();
-  logProbs.dispose();
+  const widths = rows.map((row, r) => (prompts[r]?.shape[0] ?? 0) + row.inputIds.length + row.targetIds.length);
+  const flat: number[] = [];
+  const tokenCounts: number[] = [];
+  for (const [start, end] of forwardChunks(widths)) {
+    const chunk = targetLogProbs(model, prompts.slice(start, end), rows.slice(start, end));
+    flat.push(...(await chunk.logProbs.data()));
+    tokenCounts.push(...chunk.tokenCounts);
+    chunk.logProbs.dispose();
+  }
   const scores: number[][] = [];
   let row = 0;
   for (const query of queries) {
