@@ -57,9 +57,10 @@ async function measurePrefill(model, batch, timing) {
   return { tokens, tokensPerSecond: (tokens / r.medianMs) * 1000, medianMs: r.medianMs, repeats: r.samplesMs.length, samplesMs: r.samplesMs };
 }
 
-async function measureDecode(model, batch, steps, timing) {
+/** Greedy decode of `steps` tokens per row with the cache, after prefilling `ids` (any architecture). */
+export async function measureDecode(model, ids, steps, timing) {
+  const batch = ids.length;
   const vocab = model.vocabSize;
-  const ids = promptIds(batch, DECODE_PROMPT_LEN, vocab);
   const once = async () => {
     let state = model.prefill({ ids });
     let next = greedy(await state.logits.data(), batch, vocab);
@@ -131,7 +132,7 @@ export async function run({ quick, backends, batches, log }) {
       log(`runtime ${name} batch ${batch}: prefill...`);
       const prefill = await measurePrefill(model, batch, timing);
       log(`runtime ${name} batch ${batch}: decode...`);
-      const decode = await measureDecode(model, batch, decodeSteps, timing);
+      const decode = await measureDecode(model, promptIds(batch, DECODE_PROMPT_LEN, model.vocabSize), decodeSteps, timing);
       cells.push({ backend: name, batch, prefill, decode });
       log(`runtime ${name} batch ${batch}: prefill ${formatNumber(prefill.tokensPerSecond)} tok/s, decode ${formatNumber(decode.tokensPerSecond)} tok/s`);
     }

@@ -9,12 +9,13 @@
  * gated-gelu, untied lm_head) whose random weights are drawn in memory from a seeded generator and
  * go through the same `T5Model` constructor a checkpoint does. Weights do not change the cost.
  */
-import { argmax, createRng, fingerprintParameters, initBackend, resolveT5Config, t5ParameterShapes, T5Model } from '@ptune/core';
+import { createRng, fingerprintParameters, initBackend, resolveT5Config, t5ParameterShapes, T5Model } from '@ptune/core';
 import { loadModelFromSpec, provideNodeGpu } from '@ptune/core/node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './options.mjs';
 import { formatNumber, markdownTable } from './report.mjs';
+import { measureDecode } from './runtime-bench.mjs';
 import { repeat } from './timing.mjs';
 
 export const ENCODER_LEN = 64;
@@ -76,10 +77,6 @@ function encoderIds(batch, length, vocab, eos) {
   return Array.from({ length: batch }, (_, row) => Array.from({ length }, (_, i) => (i === length - 1 ? eos : 3 + ((row * 31 + i * 17) % (vocab - 3)))));
 }
 
-function greedy(logits, batch, vocab) {
-  return Array.from({ length: batch }, (_, row) => argmax(logits.subarray(row * vocab, (row + 1) * vocab)));
-}
-
 function parameterCount(config) {
   let total = 0;
   for (const dims of t5ParameterShapes(config).values()) total += dims.reduce((a, b) => a * b, 1);
@@ -99,30 +96,6 @@ async function measureEncoder(model, batch, timing) {
   const r = await repeat(once, timing);
   const tokens = batch * ENCODER_LEN;
   return { tokens, tokensPerSecond: (tokens / r.medianMs) * 1000, medianMs: r.medianMs, repeats: r.samplesMs.length, samplesMs: r.samplesMs };
-}
-
-async function measureDecode(model, batch, steps, timing) {
-  const vocab = model.vocabSize;
-  const ids = encoderIds(batch, ENCODER_LEN, vocab, model.config.eosId);
-  const once = async () => {
-    let state = model.prefill({ ids });
-    let next = greedy(await state.logits.data(), batch, vocab);
-    const start = performance.now();
-    try {
-      for (let step = 0; step < steps; step++) {
-        const previous = state;
-        state = model.decodeStep(previous, next);
-        previous.dispose();
-        next = greedy(await state.logits.data(), batch, vocab);
-      }
-      return performance.now() - start;
-    } finally {
-      state.dispose();
-    }
-  };
-  const r = await repeat(once, timing);
-  const tokens = batch * steps;
-  return { tokens, steps, tokensPerSecond: (tokens / r.medianMs) * 1000, medianMs: r.medianMs, msPerStep: r.medianMs / steps, repeats: r.samplesMs.length, samplesMs: r.samplesMs };
 }
 
 async function engine() {
@@ -158,7 +131,7 @@ export async function run({ quick, backends, batches, log }) {
         log(`t5 ${name} ${backend} batch ${batch}: encoder...`);
         const encoder = await measureEncoder(model, batch, timing);
         log(`t5 ${name} ${backend} batch ${batch}: decode...`);
-        const decode = await measureDecode(model, batch, decodeSteps, timing);
+        const decode = await measureDecode(model, encoderIds(batch, ENCODER_LEN, model.vocabSize, model.config.eosId), decodeSteps, timing);
         cells.push({ model: name, backend, batch, encoder, decode });
         log(`t5 ${name} ${backend} batch ${batch}: encoder ${formatNumber(encoder.tokensPerSecond)} tok/s, decode ${formatNumber(decode.tokensPerSecond)} tok/s`);
       }

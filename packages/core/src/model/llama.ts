@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DecodeState, FrozenLanguageModel, IdMatrix, SequenceInput } from './language-model.js';
 import { llamaParameterShapes, type LlamaConfig } from './llama-config.js';
-import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
+import { checkParameters, exportHeldParameters, type HostTensor, type ParameterMap } from './parameters.js';
 import { checkSequenceInput, type CheckedSequence } from './sequence-input.js';
 import { fastMatMul, frozenWeightMatMul } from './fast-matmul.js';
 
@@ -196,14 +196,8 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   /** Reads the parameters back in the Hugging Face layout (tied weights once). */
-  async exportParameters(): Promise<Map<string, HostTensor>> {
-    const out = new Map<string, HostTensor>();
-    for (const [name, { tensor, transposed }] of this.named) {
-      const hf = transposed ? tf.transpose(tensor) : tensor;
-      out.set(name, { shape: hf.shape, data: (await hf.data()) as Float32Array });
-      if (hf !== tensor) hf.dispose();
-    }
-    return out;
+  exportParameters(): Promise<Map<string, HostTensor>> {
+    return exportHeldParameters(this.named);
   }
 
   /** A trainable copy (full-model tuning): the same weights as variables. */
