@@ -102,3 +102,14 @@ export async function startModelHost(args: readonly string[], startupMs = 60_000
   });
   return { url: first.listening, fingerprint: first.fingerprint, output: () => output, stop };
 }
+
+/**
+ * The model host's `/v1/run` log lines once `count` have appeared: the host logs each request
+ * after answering it, so the last line can trail the Worker's answer by a moment.
+ */
+export async function hostRuns(host: ModelHost, count: number, timeoutMs = 15_000): Promise<Array<Record<string, unknown>>> {
+  const read = () => host.output().split('\n').filter((line) => line.includes('"path":"/v1/run"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const deadline = Date.now() + timeoutMs;
+  while (read().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  return read();
+}

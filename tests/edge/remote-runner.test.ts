@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetTask } from '@ptune/core';
 import { ASSETS, expectCliError, runCli } from '../cli/run-cli.js';
-import { expectError, okJson, postJson, promptFor, publish, readEvents, SST2_TASK, startModelHost, STORY_TASK, TOKEN, type ModelHost } from './inference-support.js';
+import { expectError, hostRuns, okJson, postJson, promptFor, publish, readEvents, SST2_TASK, startModelHost, STORY_TASK, TOKEN, type ModelHost } from './inference-support.js';
 import { seedHostedModel, startWorker, type WorkerProcess } from './worker-process.js';
 
 /**
@@ -69,7 +69,7 @@ describe('remote model runner (ptune serve-model)', () => {
     const remote = await answers(worker.url);
     expect(remote).toEqual(inIsolate);
     expect(worker.output()).toContain('"runner":"remote"');
-    const runs = host.output().split('\n').filter((line) => line.includes('"path":"/v1/run"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const runs = await hostRuns(host, 5);
     expect(runs).toHaveLength(5); // one run request per Worker request (one model each)
     expect(runs.every((r) => r.status === 200 && r.method === 'POST')).toBe(true);
     expect(runs.map((r) => r.forwards)).toEqual([1, 1, 1, 2, 1]); // stream, single, pairs, mixed (rank + generate), generated

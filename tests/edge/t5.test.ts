@@ -8,7 +8,7 @@ import { createTaskEncoder, generate, initBackend, initialPromptValues, loadMode
 import { decodePromptArtifact, encodePromptArtifact } from '@ptune/core/artifact';
 import { localFileSource } from '@ptune/core/node';
 import { ASSETS, runCliJson } from '../cli/run-cli.js';
-import { expectError, okJson, postJson, promptFor, publish, readEvents, SST2_TASK, startModelHost, TOKEN, type ModelHost } from './inference-support.js';
+import { expectError, hostRuns, okJson, postJson, promptFor, publish, readEvents, SST2_TASK, startModelHost, TOKEN, type ModelHost } from './inference-support.js';
 import { seedHostedModel, startWorker, type WorkerProcess } from './worker-process.js';
 
 /**
@@ -204,7 +204,7 @@ describe('a T5 model and its prompts at the edge', () => {
     const remote = await answers(worker.url);
     expect(remote).toEqual(inIsolate);
     expect(worker.output()).toContain('"runner":"remote"');
-    const runs = host.output().split('\n').filter((line) => line.includes('"path":"/v1/run"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const runs = await hostRuns(host, 5);
     expect(runs.map((r) => [r.status, r.forwards])).toEqual([[200, 1], [200, 1], [200, 1], [200, 2], [200, 1]]);
     // The host serves t5-tiny only: a Llama prompt sent there is refused, not run on the T5 model.
     await expectError(await postJson(worker.url, '/v1/tasks/sst2-llama/predict', { inputs: TEXTS }), 503, 'MODEL_UNAVAILABLE');
