@@ -4,11 +4,21 @@
  * the tensors `model/llama.ts` and `model/t5.ts` create in one block (each block runs in its own
  * tidy, so inference holds one block at a time); under a gradient tape every block's tensors stay
  * (`taped`), or only each block's input plus one recomputed block (`recompute`).
- * `memory/pass-cost.test.ts` checks the bound against `tf.profile` peaks.
+ * The bound is in tfjs's own accounting, which `tf.profile` and `tf.memory()` report: it counts
+ * every tensor's bytes, views (reshapes) and the clones a gradient tape saves included, so it runs
+ * above the buffers really allocated. The factors below were fitted to `tf.profile` peaks of
+ * flan-t5-small and SmolLM2-135M shapes (rows 2-8, widths 84-220), and
+ * `memory/pass-cost.test.ts` checks the bound on real passes.
  */
 import type { ModelDims } from '../model/language-model.js';
 
 const FLOAT = 4;
+
+/** Accounted bytes per counted block element, by mode (views and saved clones on top of the count). */
+const ACCOUNTING = { inference: 1.6, taped: 4, recompute: 2.6 } as const;
+
+/** Vocabulary-table rows the classifier's gradient multiplies at a time (`layers/linear.ts`), as elements. */
+const VOCAB_GRADIENT_SLICE = 4 * 1024 * 1024;
 
 /** How the tape holds a pass: `inference` (no tape), `taped` (training), `recompute` (training with activation checkpointing). */
 export type PassMode = 'inference' | 'taped' | 'recompute';
@@ -75,7 +85,11 @@ export function passBytes(dims: ModelDims, shape: PassShape, mode: PassMode): nu
   // Inference: the stream, one block, and the output. Taped: every block plus one block's
   // gradients. Recompute: each block's input, one block recomputed under its own tape and its gradients.
   const activations = mode === 'inference' ? 3 * stream + widest : mode === 'taped' ? total + 2 * widest + 3 * stream : inputs + 3 * widest + 3 * stream;
-  return FLOAT * activations + scoringBytes(dims, shape.scoredTokens ?? 0) * (mode === 'inference' ? 1 : 2);
+  // A tape saves (clones) the embedding table for each lookup, once per stack, and the classifier's
+  // gradient multiplies slices of it.
+  const table = dims.vocabSize * dims.dModel;
+  const taped = mode === 'inference' ? 0 : (encoderDecoder ? 2 : 1) * table + 2 * Math.min(table, VOCAB_GRADIENT_SLICE);
+  return FLOAT * (ACCOUNTING[mode] * activations + taped) + scoringBytes(dims, shape.scoredTokens ?? 0) * (mode === 'inference' ? 1 : 2);
 }
 
 /** Bytes a shared context of `rows x width` keeps while continuations run (keys/values per layer, or T5's encoded states). */
