@@ -37,7 +37,8 @@ export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safe
 
 export { TextTokenizer } from './tokenizer/text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
-export { TOKENIZER_FILES, loadTokenizerFromSource } from './tokenizer/tokenizer-files.js';
+export { TOKENIZER_CONFIG_FILE, TOKENIZER_FILES, loadTokenizerFromSource, readTokenizerConfig } from './tokenizer/tokenizer-files.js';
+export type { TokenizerConfigLike } from './tokenizer/tokenizer-config.js';
 export { parseSentencePieceModel } from './tokenizer/sentencepiece-model.js';
 export type { SentencePieceModel } from './tokenizer/sentencepiece-model.js';
 export { sentencePieceToTokenizerJson } from './tokenizer/sentencepiece-tokenizer-json.js';
