@@ -9,7 +9,8 @@ export type { DecodeState, FrozenLanguageModel, IdMatrix, ModelArchitecture, Seq
 export { LlamaModel } from './model/llama.js';
 export type { LlamaModelOptions } from './model/llama.js';
 export { DEFAULT_LLAMA_CONFIG, llamaParameterShapes, resolveLlamaConfig } from './model/llama-config.js';
-export type { LlamaConfig } from './model/llama-config.js';
+export type { LlamaAttentionBias, LlamaConfig, LlamaRopeScaling } from './model/llama-config.js';
+export { ropeInverseFrequencies } from './model/rope.js';
 export { T5Model } from './model/t5.js';
 export type { T5ModelOptions } from './model/t5.js';
 export { DEFAULT_T5_CONFIG, T5_FEED_FORWARDS, resolveT5Config, t5ParameterShapes } from './model/t5-config.js';

@@ -20,6 +20,7 @@ import { llamaParameterShapes, type LlamaConfig } from './llama-config.js';
 import { checkParameters, exportHeldParameters, type HostTensor, type ParameterMap } from './parameters.js';
 import { checkSequenceInput, type CheckedSequence } from './sequence-input.js';
 import { fastMatMul, frozenWeightMatMul } from './fast-matmul.js';
+import { ropeInverseFrequencies } from './rope.js';
 
 const MASKED = -1e9;
 
@@ -36,6 +37,11 @@ interface LayerWeights {
   wk: tf.Tensor2D; // [dModel, nKvHeads * headDim]
   wv: tf.Tensor2D;
   wo: tf.Tensor2D; // [nHeads * headDim, dModel]
+  /** Projection biases (Qwen2: q/k/v; Llama's attention_bias: q/k/v/o). */
+  bq?: tf.Tensor1D;
+  bk?: tf.Tensor1D;
+  bv?: tf.Tensor1D;
+  bo?: tf.Tensor1D;
   ffnNorm: tf.Tensor1D;
   gate: tf.Tensor2D; // [dModel, ffnDim]
   up: tf.Tensor2D;
@@ -71,12 +77,12 @@ function rotateHalfMatrix(headDim: number): tf.Tensor2D {
   return tf.tensor2d(r, [headDim, headDim]);
 }
 
-/** cos/sin tables `[batch, 1, seq, headDim]` for explicit positions, computed like HF in float32. */
-function ropeTables(positions: IdMatrix, headDim: number, theta: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+/** cos/sin tables `[batch, 1, seq, headDim]` for explicit positions and `headDim / 2` inverse frequencies, computed like HF in float32. */
+function ropeTables(positions: IdMatrix, invFreq: Float32Array): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
   const batch = positions.length;
   const seq = positions[0]!.length;
-  const half = headDim / 2;
-  const invFreq = Array.from({ length: half }, (_, i) => Math.fround(1 / theta ** ((2 * i) / headDim)));
+  const half = invFreq.length;
+  const headDim = 2 * half;
   const cos = new Float32Array(batch * seq * headDim);
   const sin = new Float32Array(batch * seq * headDim);
   positions.forEach((row, b) =>
@@ -152,6 +158,8 @@ export class LlamaModel implements FrozenLanguageModel {
       return held;
     };
     const vector = (name: string) => keep(name, tf.tensor1d(get(name).data), false);
+    const bias = (name: string, held: boolean) => (held ? vector(name) : undefined);
+    const qkvBias = config.attentionBias !== 'none';
     const transposed = (name: string) => keep(name, tf.tidy(() => tf.transpose(tf.tensor2d(get(name).data, get(name).shape as [number, number]))), true);
     this.embeddingTable = keep('model.embed_tokens.weight', tf.tensor2d(get('model.embed_tokens.weight').data, [config.vocabSize, config.dModel]), false);
     this.layers = Array.from({ length: config.nLayers }, (_, i) => {
@@ -162,6 +170,10 @@ export class LlamaModel implements FrozenLanguageModel {
         wk: transposed(`${p}self_attn.k_proj.weight`),
         wv: transposed(`${p}self_attn.v_proj.weight`),
         wo: transposed(`${p}self_attn.o_proj.weight`),
+        bq: bias(`${p}self_attn.q_proj.bias`, qkvBias),
+        bk: bias(`${p}self_attn.k_proj.bias`, qkvBias),
+        bv: bias(`${p}self_attn.v_proj.bias`, qkvBias),
+        bo: bias(`${p}self_attn.o_proj.bias`, config.attentionBias === 'qkvo'),
         ffnNorm: vector(`${p}post_attention_layernorm.weight`),
         gate: transposed(`${p}mlp.gate_proj.weight`),
         up: transposed(`${p}mlp.up_proj.weight`),
@@ -213,10 +225,11 @@ export class LlamaModel implements FrozenLanguageModel {
     const { nHeads, nKvHeads, headDim } = this.config;
     const [batch, seq] = x.shape;
     const heads = (t: tf.Tensor3D, n: number): tf.Tensor4D => tf.transpose(tf.reshape(t, [batch, seq, n, headDim]), [0, 2, 1, 3]); // [b, n, s, hd]
-    const q = applyRope(heads(linear(x, w.wq), nHeads), ctx.cos, ctx.sin, this.rotate);
-    const k = applyRope(heads(linear(x, w.wk), nKvHeads), ctx.cos, ctx.sin, this.rotate);
+    const withBias = (t: tf.Tensor3D, b: tf.Tensor1D | undefined): tf.Tensor3D => (b ? tf.add(t, b) : t);
+    const q = applyRope(heads(withBias(linear(x, w.wq), w.bq), nHeads), ctx.cos, ctx.sin, this.rotate);
+    const k = applyRope(heads(withBias(linear(x, w.wk), w.bk), nKvHeads), ctx.cos, ctx.sin, this.rotate);
     let keysT: tf.Tensor4D = tf.transpose(k, [0, 1, 3, 2]); // [b, kv, hd, s]
-    let values = heads(linear(x, w.wv), nKvHeads); // [b, kv, s, hd]
+    let values = heads(withBias(linear(x, w.wv), w.bv), nKvHeads); // [b, kv, s, hd]
     if (past) {
       keysT = tf.concat([past.keysT, keysT], 3);
       values = tf.concat([past.values, values], 2);
@@ -228,7 +241,7 @@ export class LlamaModel implements FrozenLanguageModel {
     const probs = tf.softmax(tf.add(scores, ctx.bias));
     const context = tf.reshape(fastMatMul(probs, values), [batch, nHeads, seq, headDim]); // [b, h, s, hd]
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, nHeads * headDim]);
-    return { out: linear(merged, w.wo), cache: { keysT, values } };
+    return { out: withBias(linear(merged, w.wo), w.bo), cache: { keysT, values } };
   }
 
   private feedForward(x: tf.Tensor3D, w: LayerWeights): tf.Tensor3D {
@@ -238,7 +251,7 @@ export class LlamaModel implements FrozenLanguageModel {
 
   /** Runs the decoder stack; returns final-normed hidden states `[b, s, d]` and the new per-layer cache. */
   private decode(input: CheckedSequence, keyMask: IdMatrix, past: LayerCache[] | null): { hidden: tf.Tensor3D; cache: LayerCache[] } {
-    const { cos, sin } = ropeTables(input.positions, this.config.headDim, this.config.ropeTheta);
+    const { cos, sin } = ropeTables(input.positions, ropeInverseFrequencies(this.config));
     const ctx: StepContext = { cos, sin, bias: attentionBias(keyMask, input.length, this.config.nHeads / this.config.nKvHeads) };
     let x = input.embeddings ?? this.embed(input.ids!);
     const cache: LayerCache[] = [];
