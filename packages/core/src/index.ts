@@ -21,6 +21,7 @@ export { positionsFromMask } from './model/sequence-input.js';
 export { DEFAULT_SAMPLING_CONFIG, argmax, createRng, resolveSamplingConfig, sampleToken } from './model/sampling.js';
 export type { SamplingConfig } from './model/sampling.js';
 export { generate } from './model/generate.js';
+export { generationStopIds } from './model/stop-ids.js';
 export type { GenerateOptions, GenerateResult, StopReason } from './model/generate.js';
 
 export { memoryFileSource } from './checkpoint/file-source.js';
