@@ -1,5 +1,6 @@
 /** The `tokenizer_config.json` fields TextTokenizer honours, and reading them from a Hub-style file. */
 import { PtuneError } from '../errors.js';
+import { parseTokenizerFileText } from './tokenizer-json.js';
 
 /** A special token as `tokenizer_config.json` writes it: its content, or an AddedToken object. */
 export type TokenizerConfigToken = string | { content: string } | null;
@@ -57,11 +58,5 @@ export function parseTokenizerConfig(value: unknown, source: string): TokenizerC
 
 /** Parses the text of a `tokenizer_config.json`; TOKENIZER_INVALID naming `source` for bad JSON or fields. */
 export function parseTokenizerConfigText(text: string, source: string): TokenizerConfigLike {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new PtuneError('TOKENIZER_INVALID', `${source}: invalid JSON (${(error as Error).message})`, { cause: error });
-  }
-  return parseTokenizerConfig(value, source);
+  return parseTokenizerConfig(parseTokenizerFileText(text, source), source);
 }
