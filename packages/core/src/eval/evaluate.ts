@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 import type { MemoryOptions } from '../memory/memory-plan.js';
 import { generate } from '../model/generate.js';
+import { generationStopIds } from '../model/stop-ids.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
 import type { EncodedExample, TaskEncoder } from '../task/encode-example.js';
 import type { Example } from '../task/task-config.js';
@@ -93,7 +94,7 @@ export async function evaluateGeneration(
     const result = await generate(model, batch.map((e) => [...encoder.encode(e).inputIds]), {
       maxNewTokens: options.maxNewTokens,
       temperature: 0,
-      stopIds: [tokenizer.eosId, tokenizer.bosId],
+      stopIds: generationStopIds(model, tokenizer),
       prefix: prompt,
     });
     outputs.push(...result.tokens.map((ids) => tokenizer.decode(ids).trim()));

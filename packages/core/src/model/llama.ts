@@ -28,6 +28,7 @@ import { linear3d, vocabularyLogits } from './layers/linear.js';
 import { activationMatMul } from './layers/matmul.js';
 import { recomputed } from './layers/recompute.js';
 import { rmsNorm } from './layers/rms-norm.js';
+import { ropeInverseFrequencies } from './rope.js';
 
 export interface LlamaModelOptions {
   /** Where the weights came from, for error messages. */
@@ -42,6 +43,11 @@ interface LayerWeights {
   wk: tf.Tensor2D; // [dModel, nKvHeads * headDim]
   wv: tf.Tensor2D;
   wo: tf.Tensor2D; // [nHeads * headDim, dModel]
+  /** Projection biases (Qwen2: q/k/v; Llama's attention_bias: q/k/v/o). */
+  bq?: tf.Tensor1D;
+  bk?: tf.Tensor1D;
+  bv?: tf.Tensor1D;
+  bo?: tf.Tensor1D;
   ffnNorm: tf.Tensor1D;
   gate: tf.Tensor2D; // [dModel, ffnDim]
   up: tf.Tensor2D;
@@ -59,12 +65,12 @@ function rotateHalfMatrix(headDim: number): tf.Tensor2D {
   return tf.tensor2d(r, [headDim, headDim]);
 }
 
-/** cos/sin tables `[batch, 1, seq, headDim]` for explicit positions, computed like HF in float32. */
-function ropeTables(positions: IdMatrix, headDim: number, theta: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+/** cos/sin tables `[batch, 1, seq, headDim]` for explicit positions and `headDim / 2` inverse frequencies, computed like HF in float32. */
+function ropeTables(positions: IdMatrix, invFreq: Float32Array): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
   const batch = positions.length;
   const seq = positions[0]!.length;
-  const half = headDim / 2;
-  const invFreq = Array.from({ length: half }, (_, i) => Math.fround(1 / theta ** ((2 * i) / headDim)));
+  const half = invFreq.length;
+  const headDim = 2 * half;
   const cos = new Float32Array(batch * seq * headDim);
   const sin = new Float32Array(batch * seq * headDim);
   positions.forEach((row, b) =>
@@ -110,6 +116,8 @@ export class LlamaModel implements FrozenLanguageModel {
   constructor(readonly config: LlamaConfig, params: ParameterMap, readonly fingerprint: string, options: LlamaModelOptions = {}) {
     checkParameters(params, llamaParameterShapes(config), options.source ?? 'model');
     const w = (this.weights = new HeldWeights(params, { trainable: options.trainable ?? false }));
+    const bias = (name: string, held: boolean) => (held ? w.vector(name) : undefined);
+    const qkvBias = config.attentionBias !== 'none';
     this.embeddingTable = w.matrix('model.embed_tokens.weight');
     this.layers = Array.from({ length: config.nLayers }, (_, i) => {
       const p = `model.layers.${i}.`;
@@ -119,6 +127,10 @@ export class LlamaModel implements FrozenLanguageModel {
         wk: w.transposed(`${p}self_attn.k_proj.weight`),
         wv: w.transposed(`${p}self_attn.v_proj.weight`),
         wo: w.transposed(`${p}self_attn.o_proj.weight`),
+        bq: bias(`${p}self_attn.q_proj.bias`, qkvBias),
+        bk: bias(`${p}self_attn.k_proj.bias`, qkvBias),
+        bv: bias(`${p}self_attn.v_proj.bias`, qkvBias),
+        bo: bias(`${p}self_attn.o_proj.bias`, config.attentionBias === 'qkvo'),
         ffnNorm: w.vector(`${p}post_attention_layernorm.weight`),
         gate: w.transposed(`${p}mlp.gate_proj.weight`),
         up: w.transposed(`${p}mlp.up_proj.weight`),
@@ -175,15 +187,16 @@ export class LlamaModel implements FrozenLanguageModel {
     const { nHeads, nKvHeads, headDim } = this.config;
     const [batch, seq] = x.shape;
     const heads = (t: tf.Tensor3D, n: number): tf.Tensor4D => tf.transpose(tf.reshape(t, [batch, seq, n, headDim]), [0, 2, 1, 3]); // [b, n, s, hd]
-    const q = applyRope(heads(linear3d(x, w.wq), nHeads), pass.cos, pass.sin, this.rotate);
-    const k = applyRope(heads(linear3d(x, w.wk), nKvHeads), pass.cos, pass.sin, this.rotate);
-    const cache = appendKeyValues(past, { keysT: tf.transpose(k, [0, 1, 3, 2]), values: heads(linear3d(x, w.wv), nKvHeads) });
+    const withBias = (t: tf.Tensor3D, b: tf.Tensor1D | undefined): tf.Tensor3D => (b ? tf.add(t, b) : t);
+    const q = applyRope(heads(withBias(linear3d(x, w.wq), w.bq), nHeads), pass.cos, pass.sin, this.rotate);
+    const k = applyRope(heads(withBias(linear3d(x, w.wk), w.bk), nKvHeads), pass.cos, pass.sin, this.rotate);
+    const cache = appendKeyValues(past, { keysT: tf.transpose(k, [0, 1, 3, 2]), values: heads(withBias(linear3d(x, w.wv), w.bv), nKvHeads) });
     const groups = nHeads / nKvHeads;
     // Heads are numbered kvHead * groups + g, so this reshape folds each group's heads into rows.
     const grouped: tf.Tensor4D = tf.reshape(q, [batch, nKvHeads, groups * seq, headDim]);
     const context = tf.reshape(attend(grouped, cache, pass.bias, 1 / Math.sqrt(headDim)), [batch, nHeads, seq, headDim]);
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, nHeads * headDim]);
-    return { out: linear3d(merged, w.wo), cache };
+    return { out: withBias(linear3d(merged, w.wo), w.bo), cache };
   }
 
   private feedForward(x: tf.Tensor3D, w: LayerWeights): tf.Tensor3D {
@@ -205,7 +218,7 @@ export class LlamaModel implements FrozenLanguageModel {
    */
   private decode(input: CheckedSequence, keyMask: IdMatrix, past: PastKeys, options: { keepCache: boolean; recompute?: boolean }): { hidden: tf.Tensor3D; cache: KeyValues[] } {
     const groups = this.config.nHeads / this.config.nKvHeads;
-    const { cos, sin } = ropeTables(input.positions, this.config.headDim, this.config.ropeTheta);
+    const { cos, sin } = ropeTables(input.positions, ropeInverseFrequencies(this.config));
     const pass: PassContext = { cos, sin, bias: maskBias(keyMask, input.length, true, groups) };
     const embedded = input.embeddings ?? this.embed(input.ids!);
     let x = embedded;

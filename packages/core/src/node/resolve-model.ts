@@ -46,8 +46,9 @@ export async function resolveModelSource(spec: string, options: ResolveModelOpti
 }
 
 /**
- * A Hugging Face layout repo: `config.json`, the tokenizer (`tokenizer.json`, else SentencePiece's
- * `spiece.model`, which is all T5 1.1 / LM-adapted repos ship), and `model.safetensors` or the
+ * A Hugging Face layout repo: `config.json`, the tokenizer (`tokenizer.json` with its
+ * `tokenizer_config.json`, else SentencePiece's `spiece.model`, which is all T5 1.1 / LM-adapted
+ * repos ship), and `model.safetensors` or the
  * shards its index lists. Llama and T5 repos differ only in those optional files.
  */
 async function downloadHfRepo(repo: string, options: ResolveModelOptions): Promise<FileSource> {
@@ -55,7 +56,7 @@ async function downloadHfRepo(repo: string, options: ResolveModelOptions): Promi
   const first = await downloadHubFiles({
     ...hub,
     files: ['config.json', 'tokenizer.json', 'model.safetensors.index.json'],
-    optionalFiles: ['tokenizer.json', 'model.safetensors.index.json'],
+    optionalFiles: ['tokenizer.json', 'tokenizer_config.json', 'model.safetensors.index.json'],
   });
   if (!first.files['tokenizer.json']) await downloadHubFiles({ ...hub, files: [], optionalFiles: ['spiece.model'] });
   let weights = ['model.safetensors'];

@@ -19,24 +19,43 @@ export interface ReferenceTensor {
   readonly data: Float32Array;
 }
 
+/** Every tensor of a refs `.safetensors` file as float32 (int64 inputs such as `input_ids` converted). */
+function readReferenceTensors(path: string): Map<string, ReferenceTensor> {
+  const file = parseSafetensors(readFileSync(path), path);
+  return new Map(
+    [...file.tensors].map(([key, entry]) => {
+      const data =
+        entry.dtype === 'I64'
+          ? Float32Array.from(new BigInt64Array(Uint8Array.from(entry.bytes).buffer), Number)
+          : toFloat32(entry, key);
+      return [key, { shape: [...entry.shape], data }];
+    }),
+  );
+}
+
 let referenceCache: Map<string, ReferenceTensor> | null = null;
 
 /** Exact float32 outputs Hugging Face transformers computed (`reference/refs.safetensors`). */
 export function referenceOutput(name: string): ReferenceTensor {
-  if (!referenceCache) {
-    const file = parseSafetensors(readFileSync(assetPath('reference', 'refs.safetensors')), 'refs.safetensors');
-    referenceCache = new Map(
-      [...file.tensors].map(([key, entry]) => {
-        const data =
-          entry.dtype === 'I64'
-            ? Float32Array.from(new BigInt64Array(Uint8Array.from(entry.bytes).buffer), Number)
-            : toFloat32(entry, key);
-        return [key, { shape: [...entry.shape], data }];
-      }),
-    );
-  }
+  referenceCache ??= readReferenceTensors(assetPath('reference', 'refs.safetensors'));
   const tensor = referenceCache.get(name);
   if (!tensor) throw new Error(`refs.safetensors has no tensor ${name}`);
+  return tensor;
+}
+
+/**
+ * The named tensors of `reference-scale/<folder>.refs.safetensors`: Hugging Face's outputs
+ * (`logits`, `<case>.logits`, ...) and the inputs that produced them (`input_ids`,
+ * `<case>.attention_mask`, `<case>.position_ids`, ...), all as float32.
+ */
+export function referenceScaleOutputs(folder: string): ReadonlyMap<string, ReferenceTensor> {
+  return readReferenceTensors(assetPath('reference-scale', `${folder}.refs.safetensors`));
+}
+
+/** `tensors.get(name)`, or an error naming what is missing. */
+export function requireTensor(tensors: ReadonlyMap<string, ReferenceTensor>, name: string): ReferenceTensor {
+  const tensor = tensors.get(name);
+  if (!tensor) throw new Error(`no reference tensor ${name} (have ${[...tensors.keys()].join(', ')})`);
   return tensor;
 }
 
@@ -51,10 +70,11 @@ export function referenceInputs(): Record<string, Record<string, JsonTensor | nu
   return (JSON.parse(readFileSync(assetPath('reference', 'refs.json'), 'utf8')) as { inputs: Record<string, Record<string, JsonTensor | number>> }).inputs;
 }
 
-export function rows(tensor: JsonTensor | number): number[][] {
+/** A 2-D tensor (e.g. `[batch, seq]` ids) as nested rows. */
+export function rows(tensor: JsonTensor | ReferenceTensor | number): number[][] {
   if (typeof tensor === 'number') throw new Error('expected a tensor');
   const [batch, seq] = tensor.shape as [number, number];
-  return Array.from({ length: batch }, (_, b) => tensor.data.slice(b * seq, (b + 1) * seq));
+  return Array.from({ length: batch }, (_, b) => Array.from(tensor.data.slice(b * seq, (b + 1) * seq)));
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
