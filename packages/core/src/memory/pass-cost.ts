@@ -15,7 +15,7 @@ import type { ModelDims } from '../model/language-model.js';
 const FLOAT = 4;
 
 /** Accounted bytes per counted block element, by mode (views and saved clones on top of the count). */
-const ACCOUNTING = { inference: 1.6, taped: 4, recompute: 2.6 } as const;
+const ACCOUNTING = { inference: 1.6, taped: 3.8, recompute: 2.2 } as const;
 
 /** Vocabulary-table rows the classifier's gradient multiplies at a time (`layers/linear.ts`), as elements. */
 const VOCAB_GRADIENT_SLICE = 4 * 1024 * 1024;
@@ -58,7 +58,7 @@ function decoderBlock(d: ModelDims, s: number, t: number, e: number): number {
 
 /** Bytes of the logits of `scored` tokens and their log-softmax (the classifier's part). */
 function scoringBytes(d: ModelDims, scored: number): number {
-  return FLOAT * scored * d.vocabSize * 4;
+  return FLOAT * scored * d.vocabSize * 6;
 }
 
 /** Upper bound of the bytes a pass of `shape` allocates on the device (weights excluded). */
@@ -85,10 +85,8 @@ export function passBytes(dims: ModelDims, shape: PassShape, mode: PassMode): nu
   // Inference: the stream, one block, and the output. Taped: every block plus one block's
   // gradients. Recompute: each block's input, one block recomputed under its own tape and its gradients.
   const activations = mode === 'inference' ? 3 * stream + widest : mode === 'taped' ? total + 2 * widest + 3 * stream : inputs + 3 * widest + 3 * stream;
-  // A tape saves (clones) the embedding table for each lookup, once per stack, and the classifier's
-  // gradient multiplies slices of it.
-  const table = dims.vocabSize * dims.dModel;
-  const taped = mode === 'inference' ? 0 : (encoderDecoder ? 2 : 1) * table + 2 * Math.min(table, VOCAB_GRADIENT_SLICE);
+  // The classifier's gradient multiplies slices of the vocabulary table.
+  const taped = mode === 'inference' ? 0 : Math.min(dims.vocabSize * dims.dModel, VOCAB_GRADIENT_SLICE);
   return FLOAT * (ACCOUNTING[mode] * activations + taped) + scoringBytes(dims, shape.scoredTokens ?? 0) * (mode === 'inference' ? 1 : 2);
 }
 

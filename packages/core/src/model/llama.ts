@@ -23,6 +23,7 @@ import { llamaParameterShapes, type LlamaConfig } from './llama-config.js';
 import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
 import { checkRowsOf, checkSequenceInput, type CheckedSequence } from './sequence-input.js';
 import { appendKeyValues, attend, gatherKeyValues, maskBias, type KeyValues } from './layers/attention.js';
+import { lookupRows } from './layers/embedding.js';
 import { HeldWeights } from './layers/held-weights.js';
 import { linear3d, vocabularyLogits } from './layers/linear.js';
 import { activationMatMul } from './layers/matmul.js';
@@ -156,10 +157,9 @@ export class LlamaModel implements FrozenLanguageModel {
     const checked = checkSequenceInput({ ids }, this.config);
     const { batch, length } = checked;
     return tf.tidy(() => {
-      const flat = tf.tensor1d(checked.ids!.flat(), 'int32');
-      if (!this.trainable) return tf.reshape(tf.gather(this.embeddingTable, flat), [batch, length, this.dModel]);
+      if (!this.trainable) return tf.reshape(lookupRows(this.embeddingTable, checked.ids!.flat()), [batch, length, this.dModel]);
       // gather's gradient needs UnsortedSegmentSum, which wasm lacks: a one-hot matMul trains everywhere.
-      const rows = tf.matMul(tf.oneHot(flat, this.vocabSize), this.embeddingTable); // [b*s, d]
+      const rows = tf.matMul(tf.oneHot(tf.tensor1d(checked.ids!.flat(), 'int32'), this.vocabSize), this.embeddingTable); // [b*s, d]
       return tf.reshape(rows, [batch, length, this.dModel]);
     });
   }

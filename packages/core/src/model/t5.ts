@@ -30,6 +30,7 @@ import { t5ParameterShapes, type T5Config } from './t5-config.js';
 import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
 import { checkRowsOf, checkSequenceInput, type CheckedSequence } from './sequence-input.js';
 import { appendKeyValues, attend, gatherKeyValues, maskBias, type KeyValues } from './layers/attention.js';
+import { lookupRows } from './layers/embedding.js';
 import { HeldWeights } from './layers/held-weights.js';
 import { linear3d, vocabularyLogits } from './layers/linear.js';
 import { recomputed } from './layers/recompute.js';
@@ -165,7 +166,7 @@ export class T5Model implements FrozenLanguageModel {
 
   embed(ids: IdMatrix): tf.Tensor3D {
     const checked = checkSequenceInput({ ids }, this.config);
-    return tf.tidy(() => tf.reshape(tf.gather(this.embeddingTable, tf.tensor1d(checked.ids!.flat(), 'int32')), [checked.batch, checked.length, this.dModel]));
+    return tf.tidy(() => tf.reshape(lookupRows(this.embeddingTable, checked.ids!.flat()), [checked.batch, checked.length, this.dModel]));
   }
 
   /** Reads the parameters back in the Hugging Face layout (`shared.weight` once). */

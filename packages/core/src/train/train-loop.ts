@@ -67,8 +67,8 @@ async function readVariables(variables: readonly tf.Variable[]): Promise<Float32
   return Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
 }
 
-/** The batch's mean loss and its gradients, summed over the micro-batches the objective plans. */
-async function accumulatedGradients(objective: TrainingObjective, indices: readonly number[]): Promise<{ loss: number; grads: tf.Tensor[] }> {
+/** The batch's mean loss and its gradients (in `objective.variables` order), summed over the micro-batches the objective plans. */
+export async function batchGradients(objective: TrainingObjective, indices: readonly number[]): Promise<{ loss: number; grads: tf.Tensor[] }> {
   const plan = objective.plan?.(indices) ?? { microBatches: [indices], recompute: false };
   const units = objective.lossUnits(indices);
   const variables = [...objective.variables];
@@ -148,7 +148,7 @@ export async function runTrainingLoop(objective: TrainingObjective, optimizer: O
       break;
     }
     const indices = batchIndices(step, config.batchSize, objective.exampleCount, config.seed, orders);
-    const { loss, grads } = await accumulatedGradients(objective, indices);
+    const { loss, grads } = await batchGradients(objective, indices);
     optimizer.step(variables, grads);
     tf.dispose(grads);
     if (!Number.isFinite(loss)) throw new PtuneError('INVALID_ARGUMENT', `the loss became ${loss} at step ${step + 1}: lower the learning rate`);
