@@ -5,7 +5,7 @@
  *            cache, each reading the logits back and taking the argmax of every row.
  */
 import { argmax, initBackend } from '@ptune/core';
-import { loadModelFromSpec, provideNodeGpu } from '@ptune/core/node';
+import { loadModelFromSpec, nodeBackendOptions } from '@ptune/core/node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './options.mjs';
@@ -123,7 +123,7 @@ export async function run({ quick, backends, batches, log }) {
   const cells = [];
   const backendInfo = {};
   for (const name of backends) {
-    const info = await initBackend(name, { provideGpu: provideNodeGpu });
+    const info = await initBackend(name, nodeBackendOptions());
     const loadStart = performance.now();
     const { model } = await loadModelFromSpec(MODEL, { assetsDir: defaultAssetsDir() });
     const loadMs = performance.now() - loadStart;

@@ -10,7 +10,7 @@
  * go through the same `T5Model` constructor a checkpoint does. Weights do not change the cost.
  */
 import { createRng, fingerprintParameters, initBackend, resolveT5Config, t5ParameterShapes, T5Model } from '@ptune/core';
-import { loadModelFromSpec, provideNodeGpu } from '@ptune/core/node';
+import { loadModelFromSpec, nodeBackendOptions } from '@ptune/core/node';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './options.mjs';
@@ -113,7 +113,7 @@ export async function run({ quick, backends, batches, log }) {
   const skipped = [];
   const models = {};
   for (const backend of backends) {
-    await initBackend(backend, { provideGpu: provideNodeGpu });
+    await initBackend(backend, nodeBackendOptions());
     for (const { name, load, skip } of MODELS) {
       if (skip[backend]) {
         skipped.push({ model: name, backend, reason: skip[backend] });

@@ -11,7 +11,7 @@
  * `maxTimeMs` of timed steps have run (at least `minSteps`), through the loop's abort signal.
  */
 import { initBackend, resolvePromptTuningConfig } from '@ptune/core';
-import { loadModelFromSpec, provideNodeGpu } from '@ptune/core/node';
+import { loadModelFromSpec, nodeBackendOptions } from '@ptune/core/node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './options.mjs';
@@ -116,7 +116,7 @@ export async function run({ quick, backends, log }) {
   const backendInfo = {};
   let source = null;
   for (const name of backends) {
-    await initBackend(name, { provideGpu: provideNodeGpu });
+    await initBackend(name, nodeBackendOptions());
     const { model, tokenizer } = await loadModelFromSpec(MODEL, { assetsDir });
     const built = trainingRows(tokenizer, model.vocabSize, assetsDir);
     source = built.source;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { initBackend, type BackendInfo, type BackendName, type LoadedModel } from '@ptune/core';
-import { DEFAULT_MODEL, loadModelFromSpec, provideNodeGpu, type HubProgressEvent } from '@ptune/core/node';
+import { DEFAULT_MODEL, loadModelFromSpec, nodeBackendOptions, type HubProgressEvent } from '@ptune/core/node';
 
 export interface ModelOptions {
   model: string;
@@ -44,7 +44,7 @@ function progressReporter(): (event: HubProgressEvent) => void {
 
 /** Initialises the backend, then resolves and loads the model. */
 export async function openModel(options: ModelOptions): Promise<{ loaded: LoadedModel; backend: BackendInfo }> {
-  const backend = await initBackend(options.backend, { provideGpu: provideNodeGpu });
+  const backend = await initBackend(options.backend, nodeBackendOptions());
   const loaded = await loadModelFromSpec(options.model, { hub: { onProgress: progressReporter() } });
   return { loaded, backend };
 }

@@ -11,12 +11,16 @@ export interface BackendOptions {
    * Returns null when unavailable.
    */
   readonly provideGpu?: () => Promise<GPU | null>;
+  /** Wraps the wasm backend's start (Node: XNNPACK on worker threads, see `@ptune/core/node`). */
+  readonly startWasm?: (start: () => Promise<boolean>) => Promise<boolean>;
 }
 
 export interface BackendInfo {
   readonly name: BackendName;
   /** Adapter description for webgpu (e.g. "swiftshader"), else null. */
   readonly adapter: string | null;
+  /** Threads the wasm backend computes on (1 elsewhere). */
+  readonly threads: number;
 }
 
 async function gpu(options: BackendOptions): Promise<GPU | null> {
@@ -33,6 +37,11 @@ function describeAdapter(adapter: GPUAdapter): string {
 function isSoftwareAdapter(adapter: GPUAdapter): boolean {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
   return info.isFallbackAdapter === true || /swiftshader|llvmpipe|software/i.test(describeAdapter(adapter));
+}
+
+async function wasmThreads(): Promise<number> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return Math.max(1, wasm.getThreadsCount());
 }
 
 async function activate(name: BackendName, options: BackendOptions): Promise<BackendInfo> {
@@ -55,9 +64,11 @@ async function activate(name: BackendName, options: BackendOptions): Promise<Bac
     await import('@tensorflow/tfjs-backend-webgpu');
   }
   tf.enableProdMode(); // skips debug-mode checks and tfjs's console banners
-  if (!(await tf.setBackend(name))) throw new PtuneError('BACKEND_UNAVAILABLE', `${name}: TensorFlow.js could not initialise this backend`);
+  const start = () => tf.setBackend(name);
+  const started = name === 'wasm' && options.startWasm ? await options.startWasm(start) : await start();
+  if (!started) throw new PtuneError('BACKEND_UNAVAILABLE', `${name}: TensorFlow.js could not initialise this backend`);
   await tf.ready();
-  return { name, adapter: adapterName };
+  return { name, adapter: adapterName, threads: name === 'wasm' ? await wasmThreads() : 1 };
 }
 
 /**

@@ -3,6 +3,8 @@ export { localFileSource, singleFileSource } from './local-file-source.js';
 export { DEFAULT_MODEL, NAMED_MODELS, loadModelFromSpec, resolveModelSource } from './resolve-model.js';
 export type { NamedModel, ResolveModelOptions } from './resolve-model.js';
 export { provideNodeGpu } from './webgpu-provider.js';
+export { nodeBackendOptions } from './backend-options.js';
+export { enableWasmThreads, wasmThreadCount } from './wasm-threads.js';
 export { DEFAULT_HUB_URL, defaultHubCacheDir, downloadHubFiles } from '../checkpoint/hub/index.js';
 export type { HubDownloadOptions, HubDownloadResult, HubDownloadedFile, HubProgressEvent } from '../checkpoint/hub/index.js';
 export { loadPresetTask, loadTaskFiles, readDataFile, readExamplesFile } from '../task/node.js';

@@ -1,5 +1,6 @@
 import { beforeAll, describe } from 'vitest';
 import { initBackend, type BackendName } from '../backend/backends.js';
+import { nodeBackendOptions } from '../node/backend-options.js';
 import { provideNodeGpu } from '../node/webgpu-provider.js';
 
 /**
@@ -34,7 +35,7 @@ export function describeEachBackend(name: string, suite: (backend: BackendName) 
     const run = skip.includes(backend) || (backend === 'webgpu' && webgpuMissing) ? describe.skip : describe;
     run(`${name} [${backend}]`, () => {
       beforeAll(async () => {
-        await initBackend(backend, { provideGpu: provideNodeGpu });
+        await initBackend(backend, nodeBackendOptions());
       });
       suite(backend);
     });
