@@ -6,7 +6,7 @@ import { PtuneError } from '../errors.js';
 import type { HostTensor } from '../model/parameters.js';
 import { resolveT5Config, t5ParameterShapes, type T5Config, type T5FeedForward } from '../model/t5-config.js';
 import type { FileSource } from './file-source.js';
-import { readJson, readSafetensorsParameters } from './hf-llama.js';
+import { readCheckpointParameters, readJson } from './read-parameters.js';
 
 export interface HfT5Checkpoint {
   readonly config: T5Config;
@@ -84,7 +84,7 @@ export async function loadHfT5(source: FileSource): Promise<HfT5Checkpoint> {
   const rawConfig = await readJson(source, 'config.json');
   if (!rawConfig) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${source.description}/config.json does not exist`);
   const config = t5ConfigFromHf(rawConfig, `${source.description}/config.json`);
-  const params = await readSafetensorsParameters(source);
+  const params = await readCheckpointParameters(source);
   for (const name of params.keys()) if (IGNORED_TENSORS.test(name)) params.delete(name);
   unifyEmbeddings(params, config);
   const expected = t5ParameterShapes(config);

@@ -6,9 +6,10 @@ import { LlamaModel } from '../model/llama.js';
 import { T5Model } from '../model/t5.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import type { FileSource } from './file-source.js';
-import { loadHfLlama, readJson } from './hf-llama.js';
+import { loadHfLlama } from './hf-llama.js';
 import { loadHfT5 } from './hf-t5.js';
 import { parseLlama2cCheckpoint } from './llama2c.js';
+import { readJson } from './read-parameters.js';
 
 export type CheckpointFormat = 'llama2c' | 'hf';
 

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileSource } from '../checkpoint/file-source.js';
 import { downloadHubFiles, type HubDownloadOptions } from '../checkpoint/hub/index.js';
-import { readJson } from '../checkpoint/hf-llama.js';
+import { readJson } from '../checkpoint/read-parameters.js';
 import { loadModel, type LoadedModel } from '../checkpoint/load-model.js';
 import { PtuneError } from '../errors.js';
 import { localFileSource, singleFileSource } from './local-file-source.js';

@@ -1,4 +1,7 @@
 import { PtuneError } from '../errors.js';
+import { decodeFloat32, type DecodeFloatOptions } from './float-decode.js';
+
+export { float16ToFloat32 } from './float-decode.js';
 
 /**
  * The safetensors format: an 8-byte little-endian header length N, N bytes of JSON header
@@ -108,40 +111,15 @@ function parseEntry(name: string, raw: unknown, dataLength: number, source: stri
   return { dtype, shape: shape as number[], begin, end };
 }
 
-/** Decodes a tensor's bytes to float32 (F32, F16 and BF16 are supported). */
-export function toFloat32(entry: SafetensorsEntry, name: string, source = 'safetensors'): Float32Array {
-  const { bytes } = entry;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
-  const out = new Float32Array(count);
-  switch (entry.dtype) {
-    case 'F32':
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = float16ToFloat32(view.getUint16(i * 2, true));
-      return out;
-    case 'BF16': {
-      const word = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < count; i++) {
-        word.setUint32(0, view.getUint16(i * 2, true) << 16);
-        out[i] = word.getFloat32(0);
-      }
-      return out;
-    }
-    default:
-      throw invalid(source, `tensor "${name}" has dtype ${entry.dtype}; a float dtype (F32, F16, BF16) is required`);
+/**
+ * Decodes a tensor's bytes to float32 (F32, F16 and BF16 are supported) at typed-array speed. With
+ * `allowView` an aligned F32 tensor comes back as a view into the file's bytes (no copy).
+ */
+export function toFloat32(entry: SafetensorsEntry, name: string, source = 'safetensors', options: DecodeFloatOptions = {}): Float32Array {
+  if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16') {
+    throw invalid(source, `tensor "${name}" has dtype ${entry.dtype}; a float dtype (F32, F16, BF16) is required`);
   }
-}
-
-/** Decodes an IEEE 754 binary16 bit pattern (0..0xffff) to its exact value. */
-export function float16ToFloat32(half: number): number {
-  const sign = half & 0x8000 ? -1 : 1;
-  const exponent = (half >> 10) & 0x1f;
-  const fraction = half & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  return decodeFloat32(entry.bytes, entry.dtype, options);
 }
 
 const F32_SCRATCH = new Float32Array(1);

@@ -19,25 +19,47 @@ export interface ReferenceTensor {
   readonly data: Float32Array;
 }
 
+/** A refs.safetensors file's tensors as float32 (int64 inputs converted to numbers). */
+function readReferenceFile(path: string): Map<string, ReferenceTensor> {
+  const file = parseSafetensors(readFileSync(path), path);
+  return new Map(
+    [...file.tensors].map(([key, entry]) => {
+      const data =
+        entry.dtype === 'I64'
+          ? Float32Array.from(new BigInt64Array(Uint8Array.from(entry.bytes).buffer), Number)
+          : toFloat32(entry, key);
+      return [key, { shape: [...entry.shape], data }];
+    }),
+  );
+}
+
 let referenceCache: Map<string, ReferenceTensor> | null = null;
 
 /** Exact float32 outputs Hugging Face transformers computed (`reference/refs.safetensors`). */
 export function referenceOutput(name: string): ReferenceTensor {
-  if (!referenceCache) {
-    const file = parseSafetensors(readFileSync(assetPath('reference', 'refs.safetensors')), 'refs.safetensors');
-    referenceCache = new Map(
-      [...file.tensors].map(([key, entry]) => {
-        const data =
-          entry.dtype === 'I64'
-            ? Float32Array.from(new BigInt64Array(Uint8Array.from(entry.bytes).buffer), Number)
-            : toFloat32(entry, key);
-        return [key, { shape: [...entry.shape], data }];
-      }),
-    );
-  }
+  referenceCache ??= readReferenceFile(assetPath('reference', 'refs.safetensors'));
   const tensor = referenceCache.get(name);
   if (!tensor) throw new Error(`refs.safetensors has no tensor ${name}`);
   return tensor;
+}
+
+/**
+ * One `reference-scale/<folder>` case: its checkpoint folder and the tensors of
+ * `<folder>.refs.safetensors` (`logits`, `input_ids`, `attention_mask`, ... as float32).
+ */
+export function referenceScale(folder: string): { dir: string; tensor(name: string): ReferenceTensor; ids(name: string): number[][] } {
+  const tensors = readReferenceFile(assetPath('reference-scale', `${folder}.refs.safetensors`));
+  const tensor = (name: string): ReferenceTensor => {
+    const found = tensors.get(name);
+    if (!found) throw new Error(`${folder}.refs.safetensors has no tensor ${name}`);
+    return found;
+  };
+  const ids = (name: string): number[][] => {
+    const { shape, data } = tensor(name);
+    const [batch, seq] = shape as [number, number];
+    return Array.from({ length: batch }, (_, b) => Array.from(data.subarray(b * seq, (b + 1) * seq)));
+  };
+  return { dir: assetPath('reference-scale', folder), tensor, ids };
 }
 
 interface JsonTensor {
