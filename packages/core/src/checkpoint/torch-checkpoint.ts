@@ -53,7 +53,8 @@ function tensorData(storage: Uint8Array, ref: TorchTensorRef, name: string, wher
   const count = ref.shape.reduce((a, b) => a * b, 1);
   if (count === 0) return new Float32Array(0);
   const last = ref.offset + ref.shape.reduce((sum, size, d) => sum + (size - 1) * ref.stride[d]!, 0);
-  if (last >= numel) throw invalid(where, `tensor "${name}" [${ref.shape.join(', ')}] reaches element ${last} of a ${numel}-element storage`);
+  // A view with more elements than its storage (stride 0, as `expand` makes) is no parameter.
+  if (last >= numel || count > numel) throw invalid(where, `tensor "${name}" [${ref.shape.join(', ')}] reaches element ${last} of a ${numel}-element storage`);
   const bytes = isContiguous(ref.shape, ref.stride)
     ? storage.subarray(ref.offset * itemBytes, (ref.offset + count) * itemBytes)
     : gatherStrided(storage, ref, count, itemBytes);
