@@ -182,7 +182,7 @@ export class T5Model implements FrozenLanguageModel {
     this.encoderNorm = vector('encoder.final_layer_norm.weight');
     this.decoderNorm = vector('decoder.final_layer_norm.weight');
     this.headT = config.tiedEmbeddings
-      ? tf.tidy(() => tf.mul(tf.transpose(this.embeddingTable), config.dModel ** -0.5))
+      ? tf.tidy(() => tf.mul(tf.transpose(this.embeddingTable), (config.scaleDecoderOutputs ?? true) ? config.dModel ** -0.5 : 1))
       : transposed('lm_head.weight');
   }
 
