@@ -4,6 +4,7 @@
  * inputs torch itself rarely writes (strided views, forbidden globals, ZIP64) without Python.
  */
 import { crc32 } from '../checkpoint/zip-archive.js';
+import type { HostTensor } from '../model/parameters.js';
 
 /** Pickle opcodes, assembled in order. */
 export class PickleWriter {
@@ -112,4 +113,16 @@ export function storedZip(files: ReadonlyArray<readonly [string, Uint8Array]>, {
     at += chunk.length;
   }
   return out;
+}
+
+/** A `torch.save(state_dict)`-shaped archive of float32 tensors, one contiguous storage each. */
+export function torchSave(params: ReadonlyMap<string, HostTensor>, folder = 'archive'): Uint8Array {
+  const pickle = new PickleWriter().op(0x7d);
+  const files: Array<readonly [string, Uint8Array]> = [];
+  [...params].forEach(([name, { shape, data }], i) => {
+    const stride = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+    pickle.tensor(name, { storageType: 'FloatStorage', key: String(i), numel: data.length, offset: 0, shape, stride });
+    files.push([`${folder}/data/${i}`, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)]);
+  });
+  return storedZip([[`${folder}/data.pkl`, pickle.bytes()], ...files]);
 }
