@@ -5,8 +5,8 @@
  */
 import { PtuneError } from '../errors.js';
 import type { HostTensor } from '../model/parameters.js';
-import { parseSafetensors, toFloat32 } from '../safetensors/safetensors.js';
-import type { FileSource } from './file-source.js';
+import { parseSafetensors, parseSafetensorsLayout, safetensorsHeaderLength, toFloat32 } from '../safetensors/safetensors.js';
+import type { FileSource, RandomAccessFile } from './file-source.js';
 import { readTorchCheckpoint } from './torch-checkpoint.js';
 
 /** Weight files in Hugging Face's order of preference; an index lists shards of its format. */
@@ -46,9 +46,7 @@ export function shardFiles(index: Record<string, unknown>, where: string): strin
 }
 
 /** Adds one file's tensors to `params`, skipping derived buffers; a tensor in two shards is CHECKPOINT_INVALID. */
-function addFile(params: Map<string, HostTensor>, origin: Map<string, string>, bytes: Uint8Array, format: 'safetensors' | 'pytorch', file: string, source: FileSource): void {
-  const where = `${source.description}/${file}`;
-  const tensors = format === 'pytorch' ? readTorchCheckpoint(bytes, where) : safetensorsParameters(bytes, where);
+function addTensors(params: Map<string, HostTensor>, origin: Map<string, string>, tensors: Map<string, HostTensor>, file: string, source: FileSource): void {
   for (const [name, value] of tensors) {
     if (IGNORED_TENSORS.test(name)) continue;
     if (origin.has(name)) throw new PtuneError('CHECKPOINT_INVALID', `${source.description}: tensor "${name}" is in both ${origin.get(name)} and ${file}`);
@@ -66,8 +64,46 @@ function safetensorsParameters(bytes: Uint8Array, where: string): Map<string, Ho
 }
 
 /**
- * Reads every tensor of a Hugging Face checkpoint folder as float32. Aligned f32 tensors are views
- * into the file's bytes (not copies), and each shard's bytes are let go once read. Throws
+ * A safetensors file read tensor by tensor: only the float32 result is kept, never the whole file
+ * (f32 tensors are read straight into their own buffers; f16/bf16 bytes are dropped once widened).
+ */
+async function safetensorsParametersRanged(file: RandomAccessFile, where: string): Promise<Map<string, HostTensor>> {
+  const headerLength = safetensorsHeaderLength(await file.read(0, Math.min(8, file.size)), file.size, where);
+  const layout = parseSafetensorsLayout(await file.read(0, 8 + headerLength), file.size, where);
+  const params = new Map<string, HostTensor>();
+  // f16/bf16 bytes pass through one scratch buffer: no file-sized garbage is left for the GC.
+  const widened = [...layout.tensors.values()].filter((t) => t.dtype !== 'F32').map((t) => t.end - t.begin);
+  const scratch = widened.length > 0 ? new Uint8Array(Math.max(...widened)) : undefined;
+  for (const [name, { dtype, shape, begin, end }] of layout.tensors) {
+    const bytes = await file.read(layout.dataStart + begin, end - begin, dtype === 'F32' ? undefined : scratch);
+    params.set(name, { shape, data: toFloat32({ dtype, shape, bytes }, name, where, { allowView: true }) });
+  }
+  return params;
+}
+
+/** One weight file's tensors, or null when the source has no such file. */
+async function readWeightFile(source: FileSource, file: string, format: 'safetensors' | 'pytorch'): Promise<Map<string, HostTensor> | null> {
+  const where = `${source.description}/${file}`;
+  if (format === 'safetensors' && source.open) {
+    const opened = await source.open(file);
+    if (!opened) return null;
+    try {
+      return await safetensorsParametersRanged(opened, where);
+    } finally {
+      await opened.close();
+    }
+  }
+  // PyTorch archives are read whole: their f32 storages become views of the file, not copies.
+  const bytes = await source.read(file);
+  if (!bytes) return null;
+  return format === 'pytorch' ? readTorchCheckpoint(bytes, where) : safetensorsParameters(bytes, where);
+}
+
+/**
+ * Reads every tensor of a Hugging Face checkpoint folder as float32. Safetensors files are read
+ * tensor by tensor where the source can (`FileSource.open`); otherwise, and for PyTorch archives,
+ * aligned f32 tensors are views into the file's bytes (not copies), and each shard's bytes are let
+ * go once read. Throws
  * CHECKPOINT_NOT_FOUND listing every file looked for when the folder has no weights.
  */
 export async function readCheckpointParameters(source: FileSource): Promise<Map<string, HostTensor>> {
@@ -75,17 +111,17 @@ export async function readCheckpointParameters(source: FileSource): Promise<Map<
     const params = new Map<string, HostTensor>();
     const origin = new Map<string, string>();
     if (!sharded) {
-      const bytes = await source.read(file);
-      if (!bytes) continue;
-      addFile(params, origin, bytes, format, file, source);
+      const tensors = await readWeightFile(source, file, format);
+      if (!tensors) continue;
+      addTensors(params, origin, tensors, file, source);
       return params;
     }
     const index = await readJson(source, file);
     if (!index) continue;
     for (const shard of shardFiles(index, `${source.description}/${file}`)) {
-      const bytes = await source.read(shard);
-      if (!bytes) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${source.description}/${shard} does not exist (listed in ${file})`);
-      addFile(params, origin, bytes, format, shard, source);
+      const tensors = await readWeightFile(source, shard, format);
+      if (!tensors) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${source.description}/${shard} does not exist (listed in ${file})`);
+      addTensors(params, origin, tensors, shard, source);
     }
     return params;
   }

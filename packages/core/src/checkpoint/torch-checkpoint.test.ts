@@ -3,13 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrozenLanguageModel } from '../model/language-model.js';
 import { localFileSource } from '../node/local-file-source.js';
-import { serializeSafetensors } from '../safetensors/safetensors.js';
 import { maxAbsDiff, referenceScale } from '../test-support/assets.js';
 import { describeEachBackend, tolerance } from '../test-support/backends.js';
 import { PickleWriter, storedZip } from '../test-support/torch-archive.js';
-import { memoryFileSource } from './file-source.js';
 import { loadModel } from './load-model.js';
-import { readCheckpointParameters } from './read-parameters.js';
 import { readTorchCheckpoint } from './torch-checkpoint.js';
 import { unpickleStateDict } from './torch-pickle.js';
 
@@ -39,22 +36,6 @@ const binBytes = new Uint8Array(readFileSync(join(referenceScale('llama-bin-only
 const floats = (values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
 
 describe('PyTorch .bin reader', () => {
-  it('reads the same tensors as a safetensors copy, and prefers safetensors when a folder has both', async () => {
-    const params = readTorchCheckpoint(binBytes, 'pytorch_model.bin');
-    expect(params.get('model.embed_tokens.weight')!.shape).toEqual([512, 32]);
-    const halved = serializeSafetensors([...params].map(([name, t]) => [name, { dtype: 'F32' as const, shape: t.shape, data: t.data.map((v) => v / 2) }] as const));
-    const both = await readCheckpointParameters(memoryFileSource(new Map([['model.safetensors', halved], ['pytorch_model.bin', binBytes]])));
-    const name = 'model.layers.1.mlp.down_proj.weight';
-    expect(Array.from(both.get(name)!.data)).toEqual(Array.from(params.get(name)!.data.map((v) => v / 2)));
-  });
-
-  it('a folder without weights names every file it looked for', async () => {
-    await expect(readCheckpointParameters(memoryFileSource(new Map(), 'empty'))).rejects.toMatchObject({
-      code: 'CHECKPOINT_NOT_FOUND',
-      message: 'empty: no weights found; looked for model.safetensors.index.json, model.safetensors, pytorch_model.bin.index.json, pytorch_model.bin',
-    });
-  });
-
   it('strided views, shared storages and ZIP64 archives read correctly', () => {
     const pickle = new PickleWriter().op(0x7d)
       .tensor('transposed', { storageType: 'FloatStorage', key: '0', numel: 6, offset: 0, shape: [3, 2], stride: [1, 3] })

@@ -37,48 +37,74 @@ function isDtype(value: unknown): value is SafetensorsDtype {
   return typeof value === 'string' && value in DTYPE_BYTES;
 }
 
-/** Parses a safetensors file held in memory. Every malformed input is a SAFETENSORS_INVALID error. */
-export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
-  if (bytes.byteLength < 8) throw invalid(source, `file is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
-    throw invalid(source, `header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it`);
+/** Where a tensor lies in a safetensors file: `[begin, end)` relative to the data section. */
+export interface SafetensorsLayoutEntry {
+  readonly dtype: SafetensorsDtype;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** A safetensors header: where the data section starts and where each tensor lies in it. */
+export interface SafetensorsLayout {
+  readonly dataStart: number;
+  readonly tensors: ReadonlyMap<string, SafetensorsLayoutEntry>;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * The length of the JSON header a safetensors file of `fileLength` bytes declares in its first 8
+ * bytes (`prefix` holds at least those). SAFETENSORS_INVALID when it cannot fit.
+ */
+export function safetensorsHeaderLength(prefix: Uint8Array, fileLength: number, source = 'safetensors'): number {
+  if (prefix.byteLength < 8 || fileLength < 8) throw invalid(source, `file is ${fileLength} bytes, shorter than the 8-byte header length`);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, fileLength - 8))) {
+    throw invalid(source, `header length ${headerLength} exceeds the ${fileLength - 8} bytes after it`);
   }
-  const headerEnd = 8 + Number(headerLength);
+  return Number(headerLength);
+}
+
+/**
+ * Parses the header of a safetensors file of `fileLength` bytes; `prefix` holds at least its first
+ * `8 + header length` bytes, so a file can be read tensor by tensor instead of whole.
+ */
+export function parseSafetensorsLayout(prefix: Uint8Array, fileLength: number, source = 'safetensors'): SafetensorsLayout {
+  const dataStart = 8 + safetensorsHeaderLength(prefix, fileLength, source);
+  if (prefix.byteLength < dataStart) throw invalid(source, `header needs ${dataStart} bytes, got ${prefix.byteLength}`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, dataStart)));
   } catch (error) {
     throw invalid(source, `header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw invalid(source, 'header is not a JSON object');
   }
-  const dataLength = bytes.byteLength - headerEnd;
-  const tensors = new Map<string, SafetensorsEntry>();
+  const dataLength = fileLength - dataStart;
+  const tensors = new Map<string, SafetensorsLayoutEntry>();
   let metadata: Record<string, string> = {};
-  const ranges: Array<[number, number, string]> = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      metadata = parseMetadata(raw, source);
-      continue;
-    }
-    const entry = parseEntry(name, raw, dataLength, source);
-    ranges.push([entry.begin, entry.end, name]);
-    tensors.set(name, {
-      dtype: entry.dtype,
-      shape: entry.shape,
-      bytes: bytes.subarray(headerEnd + entry.begin, headerEnd + entry.end),
-    });
+    if (name === '__metadata__') metadata = parseMetadata(raw, source);
+    else tensors.set(name, parseEntry(name, raw, dataLength, source));
   }
-  ranges.sort((a, b) => a[0] - b[0]);
+  const ranges = [...tensors].sort((a, b) => a[1].begin - b[1].begin);
   for (let i = 1; i < ranges.length; i++) {
-    const previous = ranges[i - 1]!;
-    const current = ranges[i]!;
-    if (current[0] < previous[1]) throw invalid(source, `tensors "${previous[2]}" and "${current[2]}" overlap`);
+    const [previousName, previous] = ranges[i - 1]!;
+    const [currentName, current] = ranges[i]!;
+    if (current.begin < previous.end) throw invalid(source, `tensors "${previousName}" and "${currentName}" overlap`);
   }
-  return { tensors, metadata };
+  return { dataStart, tensors, metadata };
+}
+
+/** Parses a safetensors file held in memory. Every malformed input is a SAFETENSORS_INVALID error. */
+export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  const layout = parseSafetensorsLayout(bytes, bytes.byteLength, source);
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const [name, { dtype, shape, begin, end }] of layout.tensors) {
+    tensors.set(name, { dtype, shape, bytes: bytes.subarray(layout.dataStart + begin, layout.dataStart + end) });
+  }
+  return { tensors, metadata: layout.metadata };
 }
 
 function parseMetadata(raw: unknown, source: string): Record<string, string> {
@@ -91,7 +117,7 @@ function parseMetadata(raw: unknown, source: string): Record<string, string> {
   return result;
 }
 
-function parseEntry(name: string, raw: unknown, dataLength: number, source: string) {
+function parseEntry(name: string, raw: unknown, dataLength: number, source: string): SafetensorsLayoutEntry {
   if (typeof raw !== 'object' || raw === null) throw invalid(source, `tensor "${name}" has no descriptor object`);
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) throw invalid(source, `tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}`);
