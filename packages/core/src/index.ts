@@ -25,7 +25,7 @@ export { generate } from './model/generate.js';
 export type { GenerateOptions, GenerateResult, StopReason } from './model/generate.js';
 
 export { memoryFileSource } from './checkpoint/file-source.js';
-export type { FileSource } from './checkpoint/file-source.js';
+export type { FileSource, RandomAccessFile } from './checkpoint/file-source.js';
 export { loadModel, requireTokenizer } from './checkpoint/load-model.js';
 export type { CheckpointFormat, LoadedModel, LoadModelOptions } from './checkpoint/load-model.js';
 export { parseLlama2cCheckpoint, permuteForRotateHalf } from './checkpoint/llama2c.js';
