@@ -63,7 +63,7 @@ export function resolveT5Head(raw: Record<string, unknown>, params: Map<string, 
   const table = params.get('shared.weight');
   if (!table && head && raw.tie_word_embeddings !== false) params.set('shared.weight', head); // a tied file storing only the head
   const separate = head !== undefined && table !== undefined && !sameValues(head, table);
-  const said = `config.json says tie_word_embeddings: ${JSON.stringify(raw.tie_word_embeddings ?? '(absent, default true)')}${declaredScale === undefined ? '' : `, scale_decoder_outputs: ${declaredScale}`}`;
+  const said = `config.json says tie_word_embeddings: ${raw.tie_word_embeddings === undefined ? '(absent, default true)' : JSON.stringify(raw.tie_word_embeddings)}${declaredScale === undefined ? '' : `, scale_decoder_outputs: ${declaredScale}`}`;
 
   if (raw.tie_word_embeddings === false) {
     if (!head) throw mismatch(where, `${said} (a separate lm_head), but the weights have no lm_head.weight (transformers 4 would leave the head random, transformers 5 would tie it to shared.weight)`);
