@@ -2,7 +2,7 @@
  * CB's val split has premises of up to ~850 tokens (stories260K's tok512 is a small vocabulary):
  * scoring 16 examples x 3 labels of that width in one forward once crashed tfjs's wasm backend
  * ("remainder by zero" past ~2 GiB of heap). Rank classification now splits such batches into the
- * fewest forwards that fit (`forwardChunks`); zero-shot eval of the whole split must succeed.
+ * groups the memory planner sizes (`memory/memory-plan.ts`); zero-shot eval of the whole split must succeed.
  */
 import { expect, it } from 'vitest';
 import { runCli } from './run-cli.js';

@@ -27,6 +27,7 @@ const EXIT_BY_CODE: Record<PtuneErrorCode, number> = {
   TOKENIZER_MISSING: 4,
   DOWNLOAD_FAILED: 5,
   BACKEND_UNAVAILABLE: 5,
+  MEMORY_LIMIT: 5,
 };
 
 export function exitCodeFor(code: PtuneErrorCode): number {

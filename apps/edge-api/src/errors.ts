@@ -48,6 +48,7 @@ const STATUS_BY_CORE_CODE: Partial<Record<PtuneErrorCode, ContentfulStatusCode>>
   ARTIFACT_ARCHITECTURE_MISMATCH: 422,
   SEQUENCE_TOO_LONG: 400,
   TOKEN_ID_OUT_OF_RANGE: 400,
+  MEMORY_LIMIT: 413,
 };
 
 /** Any thrown value as an ApiError; unknown failures become a 500 INTERNAL (and are logged by the caller). */

@@ -9,7 +9,8 @@ export type { DecodeState, FrozenLanguageModel, IdMatrix, ModelArchitecture, Seq
 export { LlamaModel } from './model/llama.js';
 export type { LlamaModelOptions } from './model/llama.js';
 export { DEFAULT_LLAMA_CONFIG, llamaParameterShapes, resolveLlamaConfig } from './model/llama-config.js';
-export type { LlamaConfig } from './model/llama-config.js';
+export type { LlamaAttentionBias, LlamaConfig, LlamaRopeScaling } from './model/llama-config.js';
+export { ropeInverseFrequencies } from './model/rope.js';
 export { T5Model } from './model/t5.js';
 export type { T5ModelOptions } from './model/t5.js';
 export { DEFAULT_T5_CONFIG, T5_FEED_FORWARDS, resolveT5Config, t5ParameterShapes } from './model/t5-config.js';
@@ -22,6 +23,7 @@ export { positionsFromMask } from './model/sequence-input.js';
 export { DEFAULT_SAMPLING_CONFIG, argmax, createRng, resolveSamplingConfig, sampleToken } from './model/sampling.js';
 export type { SamplingConfig } from './model/sampling.js';
 export { generate } from './model/generate.js';
+export { generationStopIds } from './model/stop-ids.js';
 export type { GenerateOptions, GenerateResult, StopReason } from './model/generate.js';
 
 export { memoryFileSource } from './checkpoint/file-source.js';
@@ -39,7 +41,8 @@ export type { SafetensorsDtype, SafetensorsEntry, SafetensorsFile } from './safe
 
 export { TextTokenizer } from './tokenizer/text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
-export { TOKENIZER_FILES, loadTokenizerFromSource } from './tokenizer/tokenizer-files.js';
+export { TOKENIZER_CONFIG_FILE, TOKENIZER_FILES, loadTokenizerFromSource, readTokenizerConfig } from './tokenizer/tokenizer-files.js';
+export type { TokenizerConfigLike } from './tokenizer/tokenizer-config.js';
 export { parseSentencePieceModel } from './tokenizer/sentencepiece-model.js';
 export type { SentencePieceModel } from './tokenizer/sentencepiece-model.js';
 export { sentencePieceToTokenizerJson } from './tokenizer/sentencepiece-tokenizer-json.js';

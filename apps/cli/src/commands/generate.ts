@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { generate, PtuneError, requireTokenizer } from '@ptune/core';
+import { generate, generationStopIds, PtuneError, requireTokenizer } from '@ptune/core';
 import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
 
 interface GenerateFlags extends ModelOptions {
@@ -39,7 +39,7 @@ export function generateCommand(): Command {
         temperature: flags.temperature,
         topP: flags.topP,
         seed: flags.seed,
-        stopIds: encoderDecoder ? [tokenizer.eosId] : [tokenizer.bosId, tokenizer.eosId], // T5 has no BOS (its bosId is the pad / decoder start)
+        stopIds: generationStopIds(loaded.model, tokenizer),
         onStep: ([id]) => {
           if (id === null || id === undefined || flags.json) return;
           generated.push(id);

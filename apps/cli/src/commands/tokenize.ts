@@ -33,7 +33,7 @@ export function tokenizeCommand(): Command {
   return new Command('tokenize')
     .description("encode text with the model's tokenizer (user text never becomes special tokens)")
     .argument('<text>', 'text to encode')
-    .option('-m, --model <name|dir|file|repo>', 'model whose tokenizer to use, or a tokenizer file (spiece.model, tokenizer.json)', 'stories260K')
+    .option('-m, --model <name|dir|file|repo>', 'model whose tokenizer to use, or a tokenizer file (spiece.model, or tokenizer.json read with the tokenizer_config.json beside it)', 'stories260K')
     .option(...REVISION_FLAG)
     .option('--no-bos', 'do not prepend BOS (tokenizers without one, such as T5, never do)')
     .option('--eos', "append EOS (default: the tokenizer's convention: T5 yes, Llama no)")

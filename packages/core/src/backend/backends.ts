@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
+import { registerSharingKernels } from './wasm-sharing-kernels.js';
 
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
@@ -37,7 +38,10 @@ function isSoftwareAdapter(adapter: GPUAdapter): boolean {
 async function activate(name: BackendName, options: BackendOptions): Promise<BackendInfo> {
   let adapterName: string | null = null;
   if (name === 'cpu') await import('@tensorflow/tfjs-backend-cpu');
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+    registerSharingKernels();
+  }
   if (name === 'webgpu') {
     const provider = await gpu(options);
     const adapter = await provider?.requestAdapter();

@@ -1,12 +1,13 @@
 /**
- * Hugging Face `LlamaForCausalLM` checkpoints: `config.json` + weights (safetensors or PyTorch
- * `.bin`, single or sharded; see `readCheckpointParameters`). Weights are already in the
- * rotate-half RoPE layout.
+ * Hugging Face `LlamaForCausalLM` / `Qwen2ForCausalLM` checkpoints: `config.json` + weights
+ * (safetensors or PyTorch `.bin`, single or sharded; see `readCheckpointParameters`). Weights are
+ * already in the rotate-half RoPE layout.
  */
 import { PtuneError } from '../errors.js';
 import { llamaParameterShapes, resolveLlamaConfig, type LlamaConfig } from '../model/llama-config.js';
 import type { HostTensor } from '../model/parameters.js';
 import type { FileSource } from './file-source.js';
+import { ropeFromHf, ropeScalingToHf } from './hf-rope.js';
 import { readCheckpointParameters, readJson } from './read-parameters.js';
 
 export interface HfCheckpoint {
@@ -21,18 +22,47 @@ function numberField(raw: Record<string, unknown>, key: string, where: string, f
   return value;
 }
 
-/** Maps a HF `config.json` to a LlamaConfig, refusing features this runtime does not implement. */
-export function llamaConfigFromHf(raw: Record<string, unknown>, where: string): LlamaConfig {
+/** HF decoder families that load as a LlamaConfig, by `model_type` (and their `architectures` name). */
+const LLAMA_FAMILIES = { llama: 'LlamaForCausalLM', qwen2: 'Qwen2ForCausalLM' } as const;
+type LlamaFamily = keyof typeof LLAMA_FAMILIES;
+
+function llamaFamily(raw: Record<string, unknown>, where: string): LlamaFamily {
   const architectures = Array.isArray(raw.architectures) ? raw.architectures : [];
-  if (raw.model_type !== 'llama' && !architectures.includes('LlamaForCausalLM')) {
-    throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: model_type ${JSON.stringify(raw.model_type)} / architectures ${JSON.stringify(architectures)} is not a Llama model`);
+  const families = Object.keys(LLAMA_FAMILIES) as LlamaFamily[];
+  const family = raw.model_type === undefined ? families.find((name) => architectures.includes(LLAMA_FAMILIES[name])) : families.find((name) => name === raw.model_type);
+  if (!family) {
+    throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: model_type ${JSON.stringify(raw.model_type)} / architectures ${JSON.stringify(architectures)} is not a Llama-family model (${families.join(', ')})`);
   }
-  const rope = (raw.rope_parameters ?? raw.rope_scaling ?? null) as Record<string, unknown> | null;
-  const ropeType = rope?.rope_type ?? rope?.type ?? 'default';
-  if (ropeType !== 'default') throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: rope type ${JSON.stringify(ropeType)} is not supported (only default RoPE)`);
-  for (const flag of ['attention_bias', 'mlp_bias'] as const) {
-    if (raw[flag] === true) throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: ${flag} = true is not supported`);
+  return family;
+}
+
+/** `eos_token_id` as a number or a list (Llama 3); absent or null: 2. */
+function eosIdsFromHf(raw: Record<string, unknown>, where: string): number[] {
+  const value = raw.eos_token_id ?? 2;
+  const ids = Array.isArray(value) ? value : [value];
+  if (ids.length === 0 || ids.some((id) => !Number.isSafeInteger(id) || (id as number) < 0)) {
+    throw new PtuneError('CHECKPOINT_INVALID', `${where}: "eos_token_id" must be a token id or a non-empty list of them, got ${JSON.stringify(value)}`);
   }
+  return ids as number[];
+}
+
+/** Refuses Qwen2's sliding-window attention (off in Qwen2.5's configs). */
+function checkFullAttention(raw: Record<string, unknown>, where: string): void {
+  const layerTypes = Array.isArray(raw.layer_types) ? raw.layer_types : [];
+  const other = layerTypes.find((type) => type !== 'full_attention');
+  if (raw.use_sliding_window === true || other !== undefined) {
+    throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: sliding-window attention (${other === undefined ? 'use_sliding_window: true' : `layer type ${JSON.stringify(other)}`}) is not supported`);
+  }
+}
+
+/**
+ * Maps a HF `config.json` (Llama, or Qwen2 = Llama with q/k/v biases) to a LlamaConfig, refusing
+ * features this runtime does not implement.
+ */
+export function llamaConfigFromHf(raw: Record<string, unknown>, where: string): LlamaConfig {
+  const family = llamaFamily(raw, where);
+  if (family === 'qwen2') checkFullAttention(raw, where);
+  if (raw.mlp_bias === true) throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: mlp_bias = true is not supported`);
   if ((raw.hidden_act ?? 'silu') !== 'silu') throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: hidden_act ${JSON.stringify(raw.hidden_act)} is not supported (silu)`);
   const optionalId = (key: string, fallback: number | null) => (typeof raw[key] === 'number' ? (raw[key] as number) : fallback);
   return resolveLlamaConfig(
@@ -45,11 +75,13 @@ export function llamaConfigFromHf(raw: Record<string, unknown>, where: string): 
       headDim: typeof raw.head_dim === 'number' ? raw.head_dim : 0,
       ffnDim: numberField(raw, 'intermediate_size', where),
       maxSeqLen: numberField(raw, 'max_position_embeddings', where, 2048),
-      ropeTheta: typeof rope?.rope_theta === 'number' ? rope.rope_theta : numberField(raw, 'rope_theta', where, 10000),
+      ...ropeFromHf(raw, where),
+      // Qwen2's q/k/v projections always have a bias; Llama's attention_bias puts one on o_proj too.
+      attentionBias: family === 'qwen2' ? 'qkv' : raw.attention_bias === true ? 'qkvo' : 'none',
       normEps: numberField(raw, 'rms_norm_eps', where, 1e-6),
       tiedEmbeddings: raw.tie_word_embeddings === true,
       bosId: optionalId('bos_token_id', 1) ?? 1,
-      eosId: optionalId('eos_token_id', 2) ?? 2,
+      eosIds: eosIdsFromHf(raw, where),
       padId: optionalId('pad_token_id', null),
     },
     where,
@@ -73,9 +105,10 @@ export async function loadHfLlama(source: FileSource): Promise<HfCheckpoint> {
 
 /** The `config.json` a HF Llama checkpoint of this config carries. */
 export function llamaConfigToHf(config: LlamaConfig): Record<string, unknown> {
+  const family: LlamaFamily = config.attentionBias === 'qkv' ? 'qwen2' : 'llama';
   return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
+    architectures: [LLAMA_FAMILIES[family]],
+    model_type: family,
     vocab_size: config.vocabSize,
     hidden_size: config.dModel,
     intermediate_size: config.ffnDim,
@@ -86,12 +119,12 @@ export function llamaConfigToHf(config: LlamaConfig): Record<string, unknown> {
     max_position_embeddings: config.maxSeqLen,
     rms_norm_eps: config.normEps,
     rope_theta: config.ropeTheta,
+    rope_scaling: ropeScalingToHf(config.ropeScaling),
     hidden_act: 'silu',
-    attention_bias: false,
-    mlp_bias: false,
+    ...(family === 'qwen2' ? { use_sliding_window: false } : { attention_bias: config.attentionBias === 'qkvo', mlp_bias: false }),
     tie_word_embeddings: config.tiedEmbeddings,
     bos_token_id: config.bosId,
-    eos_token_id: config.eosId,
+    eos_token_id: config.eosIds.length === 1 ? config.eosId : [...config.eosIds],
     ...(config.padId === null ? {} : { pad_token_id: config.padId }),
     torch_dtype: 'float32',
   };

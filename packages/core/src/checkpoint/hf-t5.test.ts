@@ -50,7 +50,7 @@ describe('Hugging Face T5 loader', () => {
     expect(loaded.model.architecture).toBe('t5');
     expect(loaded.model.fingerprint).toBe(await fingerprintParameters(params));
     const unknown = { 'config.json': encode({ ...config, model_type: 'bert', architectures: ['BertModel'] }), 'model.safetensors': weightBytes };
-    await expect(loadModel(source(unknown))).rejects.toMatchObject({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringMatching(/"bert".*llama, t5/) });
+    await expect(loadModel(source(unknown))).rejects.toMatchObject({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringMatching(/"bert".*llama, qwen2, t5/) });
   });
 
   it('a sharded checkpoint loads the same parameters and logits as the single file', async () => {

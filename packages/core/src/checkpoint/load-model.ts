@@ -5,6 +5,7 @@ import type { FrozenLanguageModel } from '../model/language-model.js';
 import { LlamaModel } from '../model/llama.js';
 import { T5Model } from '../model/t5.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { loadTokenizerFromSource } from '../tokenizer/tokenizer-files.js';
 import type { FileSource } from './file-source.js';
 import { loadHfLlama } from './hf-llama.js';
 import { loadHfT5 } from './hf-t5.js';
@@ -50,8 +51,8 @@ async function detectLlama2cFiles(source: FileSource, options: LoadModelOptions)
   return { checkpoint, tokenizer: options.tokenizerFile ?? tokenizers[0] ?? null };
 }
 
-/** Architectures of Hugging Face checkpoints, by `config.json` `model_type`. */
-const HF_MODEL_TYPES = ['llama', 't5'] as const;
+/** Architectures of Hugging Face checkpoints, by `config.json` `model_type` (qwen2 loads as Llama with q/k/v biases). */
+const HF_MODEL_TYPES = ['llama', 'qwen2', 't5'] as const;
 type HfModelType = (typeof HF_MODEL_TYPES)[number];
 
 /** Which loader a HF `config.json` needs; UNSUPPORTED_ARCHITECTURE names an unknown `model_type`. */
@@ -59,6 +60,7 @@ function hfModelType(raw: Record<string, unknown>, where: string): HfModelType {
   const architectures = Array.isArray(raw.architectures) ? raw.architectures : [];
   if (HF_MODEL_TYPES.includes(raw.model_type as HfModelType)) return raw.model_type as HfModelType;
   if (raw.model_type === undefined && architectures.includes('LlamaForCausalLM')) return 'llama';
+  if (raw.model_type === undefined && architectures.includes('Qwen2ForCausalLM')) return 'qwen2';
   throw new PtuneError(
     'UNSUPPORTED_ARCHITECTURE',
     `${where}: model_type ${JSON.stringify(raw.model_type)} (architectures ${JSON.stringify(architectures)}) is not supported (${HF_MODEL_TYPES.join(', ')})`,
@@ -75,16 +77,8 @@ async function loadHfModel(source: FileSource, rawConfig: Record<string, unknown
   return new LlamaModel(config, params, await fingerprintParameters(params), options);
 }
 
-/** The tokenizer a HF-layout folder ships: `tokenizer.json`, else SentencePiece's `spiece.model` (T5 1.1 repos have only that). */
-async function hfTokenizer(source: FileSource): Promise<TextTokenizer | null> {
-  const json = await readJson(source, 'tokenizer.json');
-  if (json) return TextTokenizer.fromTokenizerJson(json, `${source.description}/tokenizer.json`);
-  const spiece = await source.read('spiece.model');
-  return spiece ? TextTokenizer.fromSentencePieceModel(spiece, `${source.description}/spiece.model`) : null;
-}
-
 /**
- * Loads a checkpoint from a source: the Hugging Face layout when `config.json` exists (Llama or T5,
+ * Loads a checkpoint from a source: the Hugging Face layout when `config.json` exists (Llama, Qwen2 or T5,
  * by its `model_type`), else a llama2.c `.bin`.
  */
 export async function loadModel(source: FileSource, options: LoadModelOptions = {}): Promise<LoadedModel> {
@@ -92,7 +86,7 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
   const rawConfig = await readJson(source, 'config.json');
   if (rawConfig) {
     const model = await loadHfModel(source, rawConfig);
-    return { model, tokenizer: await hfTokenizer(source), format: 'hf', source: source.description };
+    return { model, tokenizer: await loadTokenizerFromSource(source), format: 'hf', source: source.description };
   }
   const files = await detectLlama2cFiles(source, options);
   const bytes = await source.read(files.checkpoint);

@@ -60,7 +60,7 @@ describe('evaluation (stories260K, wasm)', () => {
     const single = await Promise.all(prompts.map((p) => evaluateClassification(loaded.model, encoder, examples, [p], { batchSize: 4 })));
     const expected = majorityVote(single.map((s) => s.predictions), single.map((s) => s.scores));
     for (const s of single) expect(s.predictions).not.toEqual(expected);
-    const spy = vi.spyOn(loaded.model, 'hiddenStates');
+    const spy = vi.spyOn(loaded.model, 'encodeContext');
     const joint = await evaluateClassification(loaded.model, encoder, examples, prompts, { batchSize: 4 });
     expect(spy).toHaveBeenCalledTimes(Math.ceil(examples.length / 4));
     spy.mockRestore();

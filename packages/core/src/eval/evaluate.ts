@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
+import type { MemoryOptions } from '../memory/memory-plan.js';
 import { generate } from '../model/generate.js';
+import { generationStopIds } from '../model/stop-ids.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
 import type { EncodedExample, TaskEncoder } from '../task/encode-example.js';
 import type { Example } from '../task/task-config.js';
@@ -9,7 +11,7 @@ import { classificationMetrics, exactMatch, tokenF1, type ClassificationMetrics 
 import { majorityVote, rankCandidates } from './rank-candidates.js';
 import { targetLogProbs, type ScoringRow } from './target-log-probs.js';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends MemoryOptions {
   /** Examples per forward pass (each contributes one row per label, per ensembled prompt). */
   readonly batchSize?: number;
   readonly lengthNormalize?: boolean;
@@ -44,6 +46,7 @@ export async function evaluateClassification(
     const result = await rankCandidates(
       model,
       prompts.flatMap((prompt) => batch.map((example) => ({ prompt, inputIds: example.inputIds, candidates: encoder.labelIds, lengthNormalize }))),
+      options,
     );
     const votes = prompts.map((_, p) => result.best.slice(p * batch.length, (p + 1) * batch.length));
     const voterScores = prompts.map((_, p) => result.scores.slice(p * batch.length, (p + 1) * batch.length));
@@ -91,7 +94,7 @@ export async function evaluateGeneration(
     const result = await generate(model, batch.map((e) => [...encoder.encode(e).inputIds]), {
       maxNewTokens: options.maxNewTokens,
       temperature: 0,
-      stopIds: [tokenizer.eosId, tokenizer.bosId],
+      stopIds: generationStopIds(model, tokenizer),
       prefix: prompt,
     });
     outputs.push(...result.tokens.map((ids) => tokenizer.decode(ids).trim()));

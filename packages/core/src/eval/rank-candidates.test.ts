@@ -56,7 +56,7 @@ describeEachBackend('scoring with soft prompts (stories260K)', (backend) => {
     const prompts = [1, 2, 3, 4, 5].map((seed) => randomPrompt(5, 64, 10 + seed));
     const inputs = ['The sun was bright', 'Tom was sad because', 'She liked the red'].map((t) => encode(t));
     const candidates = [encode(' yes', false), encode(' no', false), encode(' maybe', false)];
-    const spy = vi.spyOn(loaded.model, 'hiddenStates');
+    const spy = vi.spyOn(loaded.model, 'encodeContext');
     const joint = await rankCandidates(loaded.model, prompts.flatMap((prompt) => inputs.map((inputIds) => ({ prompt, inputIds, candidates }))));
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();

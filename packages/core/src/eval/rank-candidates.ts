@@ -1,7 +1,10 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
+import { planRankGroups, type MemoryOptions } from '../memory/memory-plan.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
-import { targetLogProbs, type ScoringRow } from './target-log-probs.js';
+import { promptedInput } from '../prompt/prepend.js';
+import { decoderStartId, isEncoderDecoder } from '../prompt/sequence-layout.js';
+import { logProbsAt, teacherForced } from './target-log-probs.js';
 
 /** One input to classify by rank: its own soft prompt (or none), its tokens, the candidate targets. */
 export interface RankQuery {
@@ -21,66 +24,74 @@ export interface RankResult {
 }
 
 /**
- * Largest `rows x width^2` one forward may take: attention holds a `[rows, heads, width, width]`
- * score tensor per layer, and tfjs's wasm backend fails ("remainder by zero") once its heap passes
- * about 2 GiB (CB's longest premises, 48 rows of 854 tokens, did). 4M cells keep a stories260K
- * forward near 128 MB of scores; ordinary requests (a few hundred rows of ~100 tokens) stay in one.
+ * How a query splits into a context run once and a continuation per candidate. An encoder-decoder
+ * encodes `[prompt | input]` and each candidate's decoder stream starts at the decoder start
+ * token. A decoder-only model caches `[prompt | input without its last token]` and each
+ * continuation is `[last input token | candidate]`, so that every candidate token, the first
+ * included, is predicted inside the continuation.
  */
-export const MAX_ATTENTION_CELLS = 4 * 1024 * 1024;
+function splitQuery(model: FrozenLanguageModel, query: RankQuery): { contextIds: readonly number[]; first: number } {
+  if (isEncoderDecoder(model)) return { contextIds: query.inputIds, first: decoderStartId(model) };
+  return { contextIds: query.inputIds.slice(0, -1), first: query.inputIds.at(-1)! };
+}
 
-/** Consecutive row ranges whose padded `rows x width^2` stays within MAX_ATTENTION_CELLS. */
-export function forwardChunks(widths: readonly number[], maxCells = MAX_ATTENTION_CELLS): Array<[number, number]> {
-  const chunks: Array<[number, number]> = [];
-  let start = 0;
-  let widest = 0;
-  widths.forEach((width, i) => {
-    const wider = Math.max(widest, width);
-    if (i > start && (i - start + 1) * wider * wider > maxCells) {
-      chunks.push([start, i]);
-      start = i;
-      widest = width;
-    } else widest = wider;
+function checkQueries(model: FrozenLanguageModel, queries: readonly RankQuery[]): void {
+  queries.forEach((query, q) => {
+    if (query.candidates.length === 0) throw new PtuneError('INVALID_ARGUMENT', `query ${q} has no candidates`);
+    if (query.inputIds.length === 0 || query.candidates.some((c) => c.length === 0)) {
+      throw new PtuneError('INVALID_ARGUMENT', `query ${q}: the input and every candidate need at least one token`);
+    }
+    if (!isEncoderDecoder(model) && query.inputIds.length === 1 && !query.prompt) {
+      throw new PtuneError('INVALID_ARGUMENT', `query ${q}: a decoder-only model needs a prompt or at least 2 input tokens (e.g. BOS and text) to rank`);
+    }
   });
-  if (widths.length > start) chunks.push([start, widths.length]);
-  return chunks;
+}
+
+/** Summed log-likelihood of each candidate of each query in `group`, from one context and one continuation pass. */
+async function scoreGroup(model: FrozenLanguageModel, queries: readonly RankQuery[], group: readonly number[]): Promise<Map<number, number[]>> {
+  const splits = group.map((q) => splitQuery(model, queries[q]!));
+  const contextInput = promptedInput(model, group.map((q) => queries[q]!.prompt), splits.map((s) => s.contextIds), 'right');
+  const context = model.encodeContext(contextInput);
+  contextInput.embeddings?.dispose();
+  try {
+    const rowsOf = group.flatMap((q, i) => queries[q]!.candidates.map(() => i));
+    const targets = group.flatMap((q) => queries[q]!.candidates);
+    const { input, width } = teacherForced(rowsOf.map((i) => splits[i]!.first), targets);
+    const hidden = model.continueContext(context, rowsOf, input); // [candidates, width, d]
+    const selected = targets.flatMap((t, r) => t.map((_, j) => r * width + j));
+    const logProbs = logProbsAt(model, hidden, selected, targets);
+    hidden.dispose();
+    const flat = await logProbs.data();
+    logProbs.dispose();
+    const scores = new Map<number, number[]>();
+    let row = 0;
+    for (const q of group) scores.set(q, queries[q]!.candidates.map(() => flat[row++]!));
+    return scores;
+  } finally {
+    context.dispose();
+  }
 }
 
 /**
- * Rank classification for a batch of queries in ONE forward pass (or, for inputs so long that one
- * would exceed MAX_ATTENTION_CELLS, the fewest consecutive forwards that fit): every (query,
- * candidate) pair is a row carrying its query's prompt. Queries may belong to different tasks with
- * different prompt lengths (the mixed-task primitive the edge API serves), or be N prompts over the
- * same inputs (prompt ensembling).
+ * Rank classification: each query's context (`[prompt | input]`) is run ONCE and every candidate is
+ * scored as a continuation of it (T5: one encoder pass, the decoder per candidate; decoder-only:
+ * the prefix's keys/values reused). Queries may belong to different tasks with different prompt
+ * lengths (the mixed-task primitive the edge API serves), or be N prompts over the same inputs
+ * (prompt ensembling). The memory planner groups queries by width into as few passes as the
+ * memory budget allows (one for ordinary requests).
  */
-export async function rankCandidates(model: FrozenLanguageModel, queries: readonly RankQuery[]): Promise<RankResult> {
+export async function rankCandidates(model: FrozenLanguageModel, queries: readonly RankQuery[], options: MemoryOptions = {}): Promise<RankResult> {
   if (queries.length === 0) return { scores: [], best: [] };
-  const rows: ScoringRow[] = [];
-  const prompts: Array<tf.Tensor2D | null> = [];
-  queries.forEach((query, q) => {
-    if (query.candidates.length === 0) throw new PtuneError('INVALID_ARGUMENT', `query ${q} has no candidates`);
-    for (const targetIds of query.candidates) {
-      rows.push({ inputIds: query.inputIds, targetIds });
-      prompts.push(query.prompt);
-    }
-  });
-  const widths = rows.map((row, r) => (prompts[r]?.shape[0] ?? 0) + row.inputIds.length + row.targetIds.length);
-  const flat: number[] = [];
-  const tokenCounts: number[] = [];
-  for (const [start, end] of forwardChunks(widths)) {
-    const chunk = targetLogProbs(model, prompts.slice(start, end), rows.slice(start, end));
-    flat.push(...(await chunk.logProbs.data()));
-    tokenCounts.push(...chunk.tokenCounts);
-    chunk.logProbs.dispose();
+  checkQueries(model, queries);
+  const shapes = queries.map((query) => ({
+    contextWidth: (query.prompt?.shape[0] ?? 0) + splitQuery(model, query).contextIds.length,
+    continuationWidths: query.candidates.map((c) => c.length),
+  }));
+  const summed = new Map<number, number[]>();
+  for (const group of planRankGroups(model, shapes, options)) {
+    for (const [q, scores] of await scoreGroup(model, queries, group)) summed.set(q, scores);
   }
-  const scores: number[][] = [];
-  let row = 0;
-  for (const query of queries) {
-    const queryScores: number[] = [];
-    for (let c = 0; c < query.candidates.length; c++, row++) {
-      queryScores.push(query.lengthNormalize ? flat[row]! / tokenCounts[row]! : flat[row]!);
-    }
-    scores.push(queryScores);
-  }
+  const scores = queries.map((query, q) => summed.get(q)!.map((score, c) => (query.lengthNormalize ? score / query.candidates[c]!.length : score)));
   return { scores, best: scores.map((s) => s.indexOf(Math.max(...s))) };
 }
 

@@ -4,24 +4,32 @@
  * Design choices:
  * - Weights live in the Hugging Face `LlamaForCausalLM` layout: RoPE rotates halves
  *   (`rotate_half`), not interleaved pairs; llama2.c checkpoints are permuted on load.
- * - Linear weights are transposed once at load to `[in, out]`, as are the cached keys
- *   (`[batch, kvHeads, headDim, time]`): on wasm a `matMul` with `transposeB` is ~8x slower;
- *   for the same reason every matMul's gradient transposes explicitly (`fastMatMul`).
+ * - Linear weights are held transposed (`[in, out]`, see `layers/linear.ts`), cached keys too
+ *   (`[batch, kvHeads, headDim, time]`): wasm multiplies `transposeB` about 10x slower.
+ * - The classifier multiplies the vocabulary table in its own layout (`layers/linear.ts`
+ *   `vocabularyLogits`): no second copy of the largest matrix, tied or not.
  * - `rotate_half` is a matMul with a fixed signed permutation (a size-2 split is slow on wasm).
  * - Grouped-query attention never copies K/V: the query heads that share a KV head are folded
  *   into its rows (`[b, kvHeads, groups * seq, headDim]`), so one batched matMul serves them.
+ * - Memory is bounded per layer: each block runs in its own tidy, and under a gradient tape with
+ *   `recompute` the tape keeps only each block's input (activation checkpointing).
  * - Masks and positions are host arrays; the additive attention bias is built on the host.
- * - The frozen weights are plain tensors (not variables): gradients only reach inputs that a
- *   caller watches, i.e. the soft prompt.
+ * - The frozen weights are plain tensors closed over by the ops: gradients only reach inputs a
+ *   caller watches (the soft prompt).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DecodeState, FrozenLanguageModel, IdMatrix, SequenceInput } from './language-model.js';
+import type { DecodeState, ForwardOptions, ModelDims, FrozenLanguageModel, IdMatrix, SequenceInput, SharedContext } from './language-model.js';
 import { llamaParameterShapes, type LlamaConfig } from './llama-config.js';
-import { checkParameters, exportHeldParameters, type HostTensor, type ParameterMap } from './parameters.js';
-import { checkSequenceInput, type CheckedSequence } from './sequence-input.js';
-import { fastMatMul, frozenWeightMatMul } from './fast-matmul.js';
-
-const MASKED = -1e9;
+import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
+import { checkRowsOf, checkSequenceInput, type CheckedSequence } from './sequence-input.js';
+import { appendKeyValues, attend, gatherKeyValues, maskBias, type KeyValues } from './layers/attention.js';
+import { lookupRows } from './layers/embedding.js';
+import { HeldWeights } from './layers/held-weights.js';
+import { linear3d, vocabularyLogits } from './layers/linear.js';
+import { activationMatMul } from './layers/matmul.js';
+import { recomputed } from './layers/recompute.js';
+import { rmsNorm } from './layers/rms-norm.js';
+import { ropeInverseFrequencies } from './rope.js';
 
 export interface LlamaModelOptions {
   /** Where the weights came from, for error messages. */
@@ -36,28 +44,15 @@ interface LayerWeights {
   wk: tf.Tensor2D; // [dModel, nKvHeads * headDim]
   wv: tf.Tensor2D;
   wo: tf.Tensor2D; // [nHeads * headDim, dModel]
+  /** Projection biases (Qwen2: q/k/v; Llama's attention_bias: q/k/v/o). */
+  bq?: tf.Tensor1D;
+  bk?: tf.Tensor1D;
+  bv?: tf.Tensor1D;
+  bo?: tf.Tensor1D;
   ffnNorm: tf.Tensor1D;
   gate: tf.Tensor2D; // [dModel, ffnDim]
   up: tf.Tensor2D;
   down: tf.Tensor2D; // [ffnDim, dModel]
-}
-
-/** Per-layer cache: keys stored transposed `[batch, kvHeads, headDim, time]`, values `[batch, kvHeads, time, headDim]`. */
-interface LayerCache {
-  keysT: tf.Tensor4D;
-  values: tf.Tensor4D;
-}
-
-function rmsNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps: number): tf.Tensor3D {
-  const meanSquare = tf.mean(tf.square(x), -1, true); // [b, s, 1]
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
-}
-
-function linear(x: tf.Tensor3D, weightT: tf.Tensor2D, trainable = false): tf.Tensor3D {
-  const [batch, seq, dIn] = x.shape;
-  const matMul = trainable || weightT instanceof tf.Variable ? fastMatMul : frozenWeightMatMul;
-  const out = matMul(tf.reshape(x, [batch * seq, dIn]), weightT); // [b*s, dOut]
-  return tf.reshape(out, [batch, seq, weightT.shape[1]]);
 }
 
 /** `rotate_half(x) = x @ R`: out[j] = -x[j + h/2] for j < h/2, x[j - h/2] otherwise. */
@@ -71,12 +66,12 @@ function rotateHalfMatrix(headDim: number): tf.Tensor2D {
   return tf.tensor2d(r, [headDim, headDim]);
 }
 
-/** cos/sin tables `[batch, 1, seq, headDim]` for explicit positions, computed like HF in float32. */
-function ropeTables(positions: IdMatrix, headDim: number, theta: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+/** cos/sin tables `[batch, 1, seq, headDim]` for explicit positions and `headDim / 2` inverse frequencies, computed like HF in float32. */
+function ropeTables(positions: IdMatrix, invFreq: Float32Array): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
   const batch = positions.length;
   const seq = positions[0]!.length;
-  const half = headDim / 2;
-  const invFreq = Array.from({ length: half }, (_, i) => Math.fround(1 / theta ** ((2 * i) / headDim)));
+  const half = invFreq.length;
+  const headDim = 2 * half;
   const cos = new Float32Array(batch * seq * headDim);
   const sin = new Float32Array(batch * seq * headDim);
   positions.forEach((row, b) =>
@@ -95,109 +90,88 @@ function ropeTables(positions: IdMatrix, headDim: number, theta: number): { cos:
 
 function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D, rotate: tf.Tensor2D): tf.Tensor4D {
   const [b, h, s, d] = x.shape;
-  const rotated = tf.reshape(fastMatMul(tf.reshape(x, [b * h * s, d]), rotate), [b, h, s, d]);
+  const rotated = tf.reshape(activationMatMul(tf.reshape(x, [b * h * s, d]), rotate), [b, h, s, d]);
   return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
 }
 
-/**
- * Additive bias `[batch, 1, groups * seq, past + seq]` (rows repeated per query head of a KV
- * group): causal by index, padding keys masked.
- */
-function attentionBias(keyMask: IdMatrix, seq: number, groups: number): tf.Tensor4D {
-  const batch = keyMask.length;
-  const total = keyMask[0]!.length;
-  const past = total - seq;
-  const rows = groups * seq;
-  const bias = new Float32Array(batch * rows * total);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < seq; i++) {
-      for (let j = 0; j < total; j++) {
-        if (j > past + i || keyMask[b]![j] === 0) {
-          for (let g = 0; g < groups; g++) bias[(b * rows + g * seq + i) * total + j] = MASKED;
-        }
-      }
-    }
-  }
-  return tf.tensor4d(bias, [batch, 1, rows, total]);
+/** What every layer of one pass shares: RoPE tables for the stream's positions and the attention bias. */
+interface PassContext {
+  readonly cos: tf.Tensor4D;
+  readonly sin: tf.Tensor4D;
+  readonly bias: tf.Tensor4D; // [b, 1, groups * seq, keys]
 }
 
-interface StepContext {
-  cos: tf.Tensor4D;
-  sin: tf.Tensor4D;
-  bias: tf.Tensor4D;
-}
+/** Where a pass's keys come from besides its own tokens: nothing, a cache, or rows of a shared context. */
+type PastKeys = { readonly layers: readonly KeyValues[]; readonly rowsOf?: readonly number[] } | null;
 
 export class LlamaModel implements FrozenLanguageModel {
   readonly architecture = 'llama' as const;
   readonly embeddingTable: tf.Tensor2D;
+  private readonly weights: HeldWeights;
   private readonly layers: LayerWeights[];
   private readonly finalNorm: tf.Tensor1D;
-  private readonly headT: tf.Tensor2D; // [dModel, vocab]
+  /** The classifier in Hugging Face's layout `[vocab, dModel]`: the embedding table when tied. */
+  private readonly head: tf.Tensor2D;
   private readonly rotate: tf.Tensor2D;
-  private readonly tiedTrainable: boolean;
-
-  /** Whether the weights are variables (full-model tuning) instead of frozen tensors. */
-  readonly trainable: boolean;
-  /** HF name -> the tensor holding it (transposed ones marked), for export and for training. */
-  private readonly named = new Map<string, { tensor: tf.Tensor; transposed: boolean }>();
 
   constructor(readonly config: LlamaConfig, params: ParameterMap, readonly fingerprint: string, options: LlamaModelOptions = {}) {
     checkParameters(params, llamaParameterShapes(config), options.source ?? 'model');
-    this.trainable = options.trainable ?? false;
-    const get = (name: string) => params.get(name)!;
-    const keep = <T extends tf.Tensor>(name: string, tensor: T, transposed: boolean): T => {
-      const held = this.trainable ? (tf.variable(tensor, true) as unknown as T) : tensor;
-      if (held !== tensor) tensor.dispose();
-      this.named.set(name, { tensor: held, transposed });
-      return held;
-    };
-    const vector = (name: string) => keep(name, tf.tensor1d(get(name).data), false);
-    const transposed = (name: string) => keep(name, tf.tidy(() => tf.transpose(tf.tensor2d(get(name).data, get(name).shape as [number, number]))), true);
-    this.embeddingTable = keep('model.embed_tokens.weight', tf.tensor2d(get('model.embed_tokens.weight').data, [config.vocabSize, config.dModel]), false);
+    const w = (this.weights = new HeldWeights(params, { trainable: options.trainable ?? false }));
+    const bias = (name: string, held: boolean) => (held ? w.vector(name) : undefined);
+    const qkvBias = config.attentionBias !== 'none';
+    this.embeddingTable = w.matrix('model.embed_tokens.weight');
     this.layers = Array.from({ length: config.nLayers }, (_, i) => {
       const p = `model.layers.${i}.`;
       return {
-        attnNorm: vector(`${p}input_layernorm.weight`),
-        wq: transposed(`${p}self_attn.q_proj.weight`),
-        wk: transposed(`${p}self_attn.k_proj.weight`),
-        wv: transposed(`${p}self_attn.v_proj.weight`),
-        wo: transposed(`${p}self_attn.o_proj.weight`),
-        ffnNorm: vector(`${p}post_attention_layernorm.weight`),
-        gate: transposed(`${p}mlp.gate_proj.weight`),
-        up: transposed(`${p}mlp.up_proj.weight`),
-        down: transposed(`${p}mlp.down_proj.weight`),
+        attnNorm: w.vector(`${p}input_layernorm.weight`),
+        wq: w.transposed(`${p}self_attn.q_proj.weight`),
+        wk: w.transposed(`${p}self_attn.k_proj.weight`),
+        wv: w.transposed(`${p}self_attn.v_proj.weight`),
+        wo: w.transposed(`${p}self_attn.o_proj.weight`),
+        bq: bias(`${p}self_attn.q_proj.bias`, qkvBias),
+        bk: bias(`${p}self_attn.k_proj.bias`, qkvBias),
+        bv: bias(`${p}self_attn.v_proj.bias`, qkvBias),
+        bo: bias(`${p}self_attn.o_proj.bias`, config.attentionBias === 'qkvo'),
+        ffnNorm: w.vector(`${p}post_attention_layernorm.weight`),
+        gate: w.transposed(`${p}mlp.gate_proj.weight`),
+        up: w.transposed(`${p}mlp.up_proj.weight`),
+        down: w.transposed(`${p}mlp.down_proj.weight`),
       };
     });
-    this.finalNorm = vector('model.norm.weight');
-    this.headT = config.tiedEmbeddings ? tf.transpose(this.embeddingTable) : transposed('lm_head.weight');
-    this.tiedTrainable = config.tiedEmbeddings && this.trainable;
+    this.finalNorm = w.vector('model.norm.weight');
+    this.head = config.tiedEmbeddings ? this.embeddingTable : w.matrix('lm_head.weight');
     this.rotate = rotateHalfMatrix(config.headDim);
   }
 
   get vocabSize(): number { return this.config.vocabSize; }
   get dModel(): number { return this.config.dModel; }
   get maxSeqLen(): number { return this.config.maxSeqLen; }
+  get dims(): ModelDims {
+    const { dModel, nLayers, nHeads, nKvHeads, headDim, ffnDim, vocabSize } = this.config;
+    return { dModel, nLayers, nDecoderLayers: 0, nHeads, nKvHeads, headDim, ffnDim, vocabSize };
+  }
+  /** Whether the weights are variables (full-model tuning) instead of frozen tensors. */
+  get trainable(): boolean { return this.weights.trainable; }
 
   embed(ids: IdMatrix): tf.Tensor3D {
     const checked = checkSequenceInput({ ids }, this.config);
     const { batch, length } = checked;
     return tf.tidy(() => {
-      const flat = tf.tensor1d(checked.ids!.flat(), 'int32');
-      if (!this.trainable) return tf.reshape(tf.gather(this.embeddingTable, flat), [batch, length, this.dModel]);
+      if (!this.trainable) return tf.reshape(lookupRows(this.embeddingTable, checked.ids!.flat()), [batch, length, this.dModel]);
       // gather's gradient needs UnsortedSegmentSum, which wasm lacks: a one-hot matMul trains everywhere.
-      const rows = tf.matMul(tf.oneHot(flat, this.vocabSize), this.embeddingTable); // [b*s, d]
+      const rows = tf.matMul(tf.oneHot(tf.tensor1d(checked.ids!.flat(), 'int32'), this.vocabSize), this.embeddingTable); // [b*s, d]
       return tf.reshape(rows, [batch, length, this.dModel]);
     });
   }
 
   /** The trainable weights (empty for a frozen model). */
   variables(): tf.Variable[] {
-    return this.trainable ? [...this.named.values()].map(({ tensor }) => tensor as tf.Variable) : [];
+    return this.weights.variables();
   }
 
   /** Reads the parameters back in the Hugging Face layout (tied weights once). */
   exportParameters(): Promise<Map<string, HostTensor>> {
-    return exportHeldParameters(this.named);
+    return this.weights.export();
   }
 
   /** A trainable copy (full-model tuning): the same weights as variables. */
@@ -205,65 +179,108 @@ export class LlamaModel implements FrozenLanguageModel {
     return new LlamaModel(this.config, await this.exportParameters(), this.fingerprint, { trainable: true, source: 'trainable copy' });
   }
 
-  private head(): tf.Tensor2D {
-    return this.tiedTrainable ? tf.transpose(this.embeddingTable) : this.headT;
+  residentBytes(backend: string): number {
+    return this.weights.residentBytes(backend);
   }
 
-  private attention(x: tf.Tensor3D, w: LayerWeights, ctx: StepContext, past: LayerCache | null): { out: tf.Tensor3D; cache: LayerCache } {
+  private attention(x: tf.Tensor3D, w: LayerWeights, pass: PassContext, past: KeyValues | null): { out: tf.Tensor3D; cache: KeyValues } {
     const { nHeads, nKvHeads, headDim } = this.config;
     const [batch, seq] = x.shape;
     const heads = (t: tf.Tensor3D, n: number): tf.Tensor4D => tf.transpose(tf.reshape(t, [batch, seq, n, headDim]), [0, 2, 1, 3]); // [b, n, s, hd]
-    const q = applyRope(heads(linear(x, w.wq), nHeads), ctx.cos, ctx.sin, this.rotate);
-    const k = applyRope(heads(linear(x, w.wk), nKvHeads), ctx.cos, ctx.sin, this.rotate);
-    let keysT: tf.Tensor4D = tf.transpose(k, [0, 1, 3, 2]); // [b, kv, hd, s]
-    let values = heads(linear(x, w.wv), nKvHeads); // [b, kv, s, hd]
-    if (past) {
-      keysT = tf.concat([past.keysT, keysT], 3);
-      values = tf.concat([past.values, values], 2);
-    }
+    const withBias = (t: tf.Tensor3D, b: tf.Tensor1D | undefined): tf.Tensor3D => (b ? tf.add(t, b) : t);
+    const q = applyRope(heads(withBias(linear3d(x, w.wq), w.bq), nHeads), pass.cos, pass.sin, this.rotate);
+    const k = applyRope(heads(withBias(linear3d(x, w.wk), w.bk), nKvHeads), pass.cos, pass.sin, this.rotate);
+    const cache = appendKeyValues(past, { keysT: tf.transpose(k, [0, 1, 3, 2]), values: heads(withBias(linear3d(x, w.wv), w.bv), nKvHeads) });
     const groups = nHeads / nKvHeads;
     // Heads are numbered kvHead * groups + g, so this reshape folds each group's heads into rows.
-    const grouped = tf.reshape(q, [batch, nKvHeads, groups * seq, headDim]);
-    const scores = tf.mul(fastMatMul(grouped, keysT), 1 / Math.sqrt(headDim)); // [b, kv, g*s, t]
-    const probs = tf.softmax(tf.add(scores, ctx.bias));
-    const context = tf.reshape(fastMatMul(probs, values), [batch, nHeads, seq, headDim]); // [b, h, s, hd]
+    const grouped: tf.Tensor4D = tf.reshape(q, [batch, nKvHeads, groups * seq, headDim]);
+    const context = tf.reshape(attend(grouped, cache, pass.bias, 1 / Math.sqrt(headDim)), [batch, nHeads, seq, headDim]);
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, nHeads * headDim]);
-    return { out: linear(merged, w.wo), cache: { keysT, values } };
+    return { out: withBias(linear3d(merged, w.wo), w.bo), cache };
   }
 
   private feedForward(x: tf.Tensor3D, w: LayerWeights): tf.Tensor3D {
-    const gate = linear(x, w.gate);
-    return linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear(x, w.up)), w.down); // SwiGLU
+    const gate = linear3d(x, w.gate);
+    return linear3d(tf.mul(tf.mul(gate, tf.sigmoid(gate)), linear3d(x, w.up)), w.down); // SwiGLU
   }
 
-  /** Runs the decoder stack; returns final-normed hidden states `[b, s, d]` and the new per-layer cache. */
-  private decode(input: CheckedSequence, keyMask: IdMatrix, past: LayerCache[] | null): { hidden: tf.Tensor3D; cache: LayerCache[] } {
-    const { cos, sin } = ropeTables(input.positions, this.config.headDim, this.config.ropeTheta);
-    const ctx: StepContext = { cos, sin, bias: attentionBias(keyMask, input.length, this.config.nHeads / this.config.nKvHeads) };
-    let x = input.embeddings ?? this.embed(input.ids!);
-    const cache: LayerCache[] = [];
+  /** One decoder block: `x + attn(norm(x))`, then `+ ffn(norm(.))`; returns the layer's keys/values too. */
+  private block(x: tf.Tensor3D, w: LayerWeights, pass: PassContext, past: KeyValues | null): { x: tf.Tensor3D; cache: KeyValues } {
+    const eps = this.config.normEps;
+    const attended = this.attention(rmsNorm(x, w.attnNorm, eps), w, pass, past);
+    const mid: tf.Tensor3D = tf.add(x, attended.out);
+    return { x: tf.add(mid, this.feedForward(rmsNorm(mid, w.ffnNorm, eps), w)), cache: attended.cache };
+  }
+
+  /**
+   * Runs the decoder stack over `input` after `past` keys; returns final-normed hidden states and,
+   * with `keepCache`, each layer's keys/values. Every block runs in its own tidy.
+   */
+  private decode(input: CheckedSequence, keyMask: IdMatrix, past: PastKeys, options: { keepCache: boolean; recompute?: boolean }): { hidden: tf.Tensor3D; cache: KeyValues[] } {
+    const groups = this.config.nHeads / this.config.nKvHeads;
+    const { cos, sin } = ropeTables(input.positions, ropeInverseFrequencies(this.config));
+    const pass: PassContext = { cos, sin, bias: maskBias(keyMask, input.length, true, groups) };
+    const embedded = input.embeddings ?? this.embed(input.ids!);
+    let x = embedded;
+    const cache: KeyValues[] = [];
     this.layers.forEach((w, i) => {
-      const attended = this.attention(rmsNorm(x, w.attnNorm, this.config.normEps), w, ctx, past?.[i] ?? null);
-      x = tf.add(x, attended.out);
-      x = tf.add(x, this.feedForward(rmsNorm(x, w.ffnNorm, this.config.normEps), w));
-      cache.push(attended.cache);
+      const previous = x;
+      if (options.recompute && !past) {
+        const block = ([h]: readonly tf.Tensor[], [c, s, b]: readonly tf.Tensor[]) => this.block(h as tf.Tensor3D, w, { cos: c as tf.Tensor4D, sin: s as tf.Tensor4D, bias: b as tf.Tensor4D }, null).x;
+        x = recomputed(block, [x], [pass.cos, pass.sin, pass.bias]);
+      } else {
+        const out = tf.tidy(() => {
+          const layerPast = past ? (past.rowsOf ? gatherKeyValues(past.layers[i]!, past.rowsOf) : past.layers[i]!) : null;
+          const { x: next, cache: kv } = this.block(x, w, pass, layerPast);
+          return options.keepCache ? { next, keysT: kv.keysT, values: kv.values } : { next };
+        });
+        x = out.next;
+        if (options.keepCache) cache.push({ keysT: out.keysT!, values: out.values! });
+      }
+      if (previous !== input.embeddings) previous.dispose();
     });
-    return { hidden: rmsNorm(x, this.finalNorm, this.config.normEps), cache };
+    const hidden = tf.tidy(() => rmsNorm(x, this.finalNorm, this.config.normEps));
+    x.dispose();
+    tf.dispose([cos, sin, pass.bias]);
+    return { hidden, cache };
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
-    return tf.tidy(() => linear(this.hiddenStates(input, decoderInput), this.head(), this.trainable));
+    const hidden = this.hiddenStates(input, decoderInput);
+    const [batch, seq] = hidden.shape;
+    const logits = tf.tidy(() => tf.reshape(this.logitsFromHidden(tf.reshape(hidden, [batch * seq, this.dModel])), [batch, seq, this.vocabSize]));
+    hidden.dispose();
+    return logits as tf.Tensor3D;
   }
 
-  hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
+  hiddenStates(input: SequenceInput, decoderInput?: SequenceInput, options: ForwardOptions = {}): tf.Tensor3D {
     if (decoderInput) throw new TypeError('a decoder-only model takes no decoderInput');
     const checked = checkSequenceInput(input, this.config);
-    return tf.tidy(() => this.decode(checked, checked.attentionMask, null).hidden);
+    return this.decode(checked, checked.attentionMask, null, { keepCache: false, ...options }).hidden;
   }
 
   logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
-    const head = this.head();
-    return tf.tidy(() => (this.trainable ? fastMatMul : frozenWeightMatMul)(hidden, head));
+    return vocabularyLogits(hidden, this.head);
+  }
+
+  encodeContext(input: SequenceInput): SharedContext {
+    const checked = checkSequenceInput(input, this.config);
+    const { hidden, cache } = this.decode(checked, checked.attentionMask, null, { keepCache: true });
+    hidden.dispose();
+    const lengths = checked.attentionMask.map((row) => row.reduce((a, b) => a + b, 0));
+    return new LlamaContext(cache, checked.attentionMask, lengths);
+  }
+
+  continueContext(context: SharedContext, rowsOf: readonly number[], continuation: SequenceInput): tf.Tensor3D {
+    if (!(context instanceof LlamaContext)) throw new TypeError('continueContext needs a context from this model');
+    const width = context.keyMask[0]!.length;
+    const probe = checkSequenceInput(continuation, { ...this.config, pastLength: width });
+    checkRowsOf(rowsOf, probe.batch, context.rows);
+    // Each continuation follows its context row's real tokens, wherever the padded context ends.
+    const positions = continuation.positions ?? rowsOf.map((r) => Array.from({ length: probe.length }, (_, j) => context.lengths[r]! + j));
+    const checked = { ...probe, positions };
+    const keyMask = rowsOf.map((r, i) => [...context.keyMask[r]!, ...checked.attentionMask[i]!]);
+    return this.decode(checked, keyMask, { layers: context.cache, rowsOf }, { keepCache: false }).hidden;
   }
 
   prefill(input: SequenceInput): DecodeState {
@@ -278,31 +295,30 @@ export class LlamaModel implements FrozenLanguageModel {
       { ids: nextIds.map((id) => [id]), positions },
       { ...this.config, pastLength: state.length },
     );
-    return this.runCached(checked, state.keyMask.map((row) => [...row, 1]), state.cache);
+    return this.runCached(checked, state.keyMask.map((row) => [...row, 1]), { layers: state.cache });
   }
 
-  private runCached(input: CheckedSequence, keyMask: IdMatrix, past: LayerCache[] | null): DecodeState {
-    const { logits, cache } = tf.tidy(() => {
-      const { hidden, cache } = this.decode(input, keyMask, past);
-      const last = tf.squeeze(tf.slice(hidden, [0, input.length - 1, 0], [-1, 1, -1]), [1]) as tf.Tensor2D; // [b, d]
-      const logits = tf.matMul(last, this.head()); // [b, vocab]
-      return { logits, cache: cache.flatMap((c) => [c.keysT, c.values]) };
+  private runCached(input: CheckedSequence, keyMask: IdMatrix, past: PastKeys): DecodeState {
+    const { hidden, cache } = this.decode(input, keyMask, past, { keepCache: true });
+    const logits = tf.tidy(() => {
+      const last = tf.reshape(tf.slice(hidden, [0, input.length - 1, 0], [-1, 1, -1]), [input.batch, this.dModel]) as tf.Tensor2D; // [b, d]
+      return this.logitsFromHidden(last); // [b, vocab]
     });
-    const layers: LayerCache[] = [];
-    for (let i = 0; i < cache.length; i += 2) layers.push({ keysT: cache[i] as tf.Tensor4D, values: cache[i + 1] as tf.Tensor4D });
+    hidden.dispose();
     const lastPositions = input.positions.map((row) => row[row.length - 1]!);
-    return new LlamaDecodeState(logits as tf.Tensor2D, layers, keyMask, lastPositions);
+    return new LlamaDecodeState(logits, cache, keyMask, lastPositions);
   }
 
   dispose(): void {
-    tf.dispose([...[...this.named.values()].map(({ tensor }) => tensor), this.headT, this.rotate]);
+    this.weights.dispose();
+    this.rotate.dispose();
   }
 }
 
 class LlamaDecodeState implements DecodeState {
   constructor(
     readonly logits: tf.Tensor2D,
-    readonly cache: LayerCache[],
+    readonly cache: KeyValues[],
     readonly keyMask: IdMatrix,
     readonly lastPositions: number[],
   ) {}
@@ -311,5 +327,20 @@ class LlamaDecodeState implements DecodeState {
 
   dispose(): void {
     tf.dispose([this.logits, ...this.cache.flatMap((c) => [c.keysT, c.values])]);
+  }
+}
+
+/** A right-padded prefix batch run once: each layer's keys/values, the key mask and each row's real length. */
+class LlamaContext implements SharedContext {
+  constructor(
+    readonly cache: KeyValues[],
+    readonly keyMask: IdMatrix,
+    readonly lengths: readonly number[],
+  ) {}
+
+  get rows(): number { return this.keyMask.length; }
+
+  dispose(): void {
+    tf.dispose(this.cache.flatMap((c) => [c.keysT, c.values]));
   }
 }

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 
 /** One float32 parameter held in host memory, shape in row-major order. */
@@ -33,18 +32,4 @@ export function checkParameters(
       throw new PtuneError('CHECKPOINT_INVALID', `${source}: tensor "${name}" holds a non-finite value (${tensor.data[firstBad]}) at index ${firstBad}`);
     }
   }
-}
-
-/** A model's weights by Hugging Face name; `transposed` when held as the transpose of the HF layout. */
-export type HeldParameters = ReadonlyMap<string, { readonly tensor: tf.Tensor; readonly transposed: boolean }>;
-
-/** Reads held weights back to the host in the Hugging Face layout. */
-export async function exportHeldParameters(held: HeldParameters): Promise<Map<string, HostTensor>> {
-  const out = new Map<string, HostTensor>();
-  for (const [name, { tensor, transposed }] of held) {
-    const hf = transposed ? tf.transpose(tensor) : tensor;
-    out.set(name, { shape: hf.shape, data: (await hf.data()) as Float32Array });
-    if (hf !== tensor) hf.dispose();
-  }
-  return out;
 }

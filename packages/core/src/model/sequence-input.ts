@@ -86,3 +86,10 @@ export function positionsFromMask(mask: IdMatrix): number[][] {
     return row.map((m) => (m ? next++ : 0));
   });
 }
+
+/** Checks that `rowsOf` maps each of `rows` continuation rows to one of `contextRows` context rows. */
+export function checkRowsOf(rowsOf: readonly number[], rows: number, contextRows: number): void {
+  if (rowsOf.length !== rows) throw invalid(`rowsOf has ${rowsOf.length} entries for ${rows} continuation rows`);
+  const bad = rowsOf.findIndex((r) => !Number.isInteger(r) || r < 0 || r >= contextRows);
+  if (bad >= 0) throw invalid(`rowsOf[${bad}] is ${rowsOf[bad]}, not a context row in [0, ${contextRows - 1}]`);
+}

@@ -30,7 +30,7 @@ export interface T5Config {
   /**
    * Decoder outputs are scaled by dModel^-0.5 before the head (transformers' `scale_decoder_outputs`).
    * Absent: as `tiedEmbeddings` (original T5 scales its tied head, T5 1.1 does not). Set only where
-   * the two differ, e.g. a tied head without scaling; a separate `lm_head` is never scaled here.
+   * the two differ (a tied head without scaling, a separate `lm_head` with it).
    */
   readonly scaleDecoderOutputs?: boolean;
   /** Longest encoder input and decoder output (T5 has no positional table; a guard on memory). */
@@ -102,9 +102,6 @@ export function resolveT5Config(input: T5ConfigInput, source = 'config'): T5Conf
     eosId: tokenId('eosId', merged.eosId, vocabSize, source),
     decoderStartId: tokenId('decoderStartId', merged.decoderStartId, vocabSize, source),
   };
-  if (config.scaleDecoderOutputs === true && !config.tiedEmbeddings) {
-    throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${source}: scaling decoder outputs by dModel^-0.5 before a separate lm_head is not supported (only before the tied embedding table)`);
-  }
   if (!(config.normEps > 0)) throw new PtuneError('CHECKPOINT_INVALID', `${source}: normEps must be positive, got ${config.normEps}`);
   return config;
 }

@@ -3,7 +3,7 @@
  *
  * Design choices:
  * - Weights live in the Hugging Face `T5ForConditionalGeneration` layout; linear weights are
- *   transposed once at load to `[in, out]` and cached keys are stored transposed
+ *   held transposed (`[in, out]`, see `layers/linear.ts`) and cached keys are stored transposed
  *   (`[batch, heads, dKv, time]`), as in `llama.ts` (wasm runs `transposeB` matMuls slowly).
  * - Layer norm is T5's: root mean square, no mean subtraction, no bias.
  * - Attention scores are NOT scaled by 1/sqrt(dKv) (T5 folds that into its initialisation).
@@ -12,22 +12,30 @@
  *   (bidirectional in the encoder, causal in the decoder; cross-attention has none). Positions
  *   are stream indices, as in Hugging Face: only differences matter, so a left-padded row
  *   attends exactly as the same row alone (pads are masked keys).
- * - The classifier is a separate `lm_head` (T5 1.1) or the embedding table scaled by
- *   dModel^-0.5 (original T5), the scale folded into the transposed table once.
+ * - The classifier is a separate `lm_head` (T5 1.1) or the embedding table (original T5),
+ *   multiplied in the table's own layout; the decoder output is scaled by dModel^-0.5 where
+ *   `scaleDecoderOutputs` says so (default: when tied).
  * - `input` is the encoder stream (where soft prompts go); `decoderInput` the decoder stream,
  *   by default the decoder start token alone. Incremental decoding runs the encoder once and
  *   caches its keys/values for cross-attention plus the decoder's self-attention cache.
- * - The weights are plain tensors: gradients only reach inputs a caller watches (the prompt).
+ * - Memory is bounded per layer: every block runs in its own tidy; under a gradient tape with
+ *   `recompute` the tape keeps only each block's inputs (activation checkpointing). Cross-attention
+ *   keys/values are projected layer by layer, except for generation, which caches them.
+ * - The weights are plain tensors closed over by the ops: gradients only reach inputs a caller
+ *   watches (the prompt).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
-import type { DecodeState, FrozenLanguageModel, IdMatrix, SequenceInput } from './language-model.js';
+import type { DecodeState, ForwardOptions, ModelDims, FrozenLanguageModel, IdMatrix, SequenceInput, SharedContext } from './language-model.js';
 import { t5ParameterShapes, type T5Config } from './t5-config.js';
-import { checkParameters, exportHeldParameters, type HostTensor, type ParameterMap } from './parameters.js';
-import { checkSequenceInput, type CheckedSequence } from './sequence-input.js';
-import { fastMatMul, frozenWeightMatMul } from './fast-matmul.js';
-
-const MASKED = -1e9;
+import { checkParameters, type HostTensor, type ParameterMap } from './parameters.js';
+import { checkRowsOf, checkSequenceInput, type CheckedSequence } from './sequence-input.js';
+import { appendKeyValues, attend, gatherKeyValues, maskBias, type KeyValues } from './layers/attention.js';
+import { lookupRows } from './layers/embedding.js';
+import { HeldWeights } from './layers/held-weights.js';
+import { linear3d, vocabularyLogits } from './layers/linear.js';
+import { recomputed } from './layers/recompute.js';
+import { rmsNorm } from './layers/rms-norm.js';
 
 export interface T5ModelOptions {
   /** Where the weights came from, for error messages. */
@@ -55,28 +63,14 @@ interface Layer {
   ff: FeedForwardWeights;
 }
 
-/** Keys stored transposed `[batch, heads, dKv, time]`, values `[batch, heads, time, dKv]`. */
-interface KeyValues {
-  keysT: tf.Tensor4D;
-  values: tf.Tensor4D;
-}
-
-/** What the decoder needs from the encoder: per-layer cross keys/values and the padding bias `[b, 1, 1, encLen]`. */
-interface EncoderContext {
-  keyValues: KeyValues[];
-  bias: tf.Tensor4D;
-}
-
-function layerNorm(x: tf.Tensor3D, weight: tf.Tensor1D, eps: number): tf.Tensor3D {
-  const meanSquare = tf.mean(tf.square(x), -1, true); // [b, s, 1]
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, eps))), weight);
-}
-
-function linear(x: tf.Tensor3D, weightT: tf.Tensor2D): tf.Tensor3D {
-  const [batch, seq, dIn] = x.shape;
-  const out = frozenWeightMatMul(tf.reshape(x, [batch * seq, dIn]), weightT); // [b*s, dOut]
-  return tf.reshape(out, [batch, seq, weightT.shape[1]]);
-}
+/**
+ * Where the decoder's cross-attention reads the encoder: the encoded states, projected to keys
+ * and values layer by layer (row i reading encoded row `rowsOf[i]`), or per-layer keys/values
+ * cached for generation. `bias` masks encoder padding, `[b, 1, 1, encLen]`.
+ */
+type EncoderSide =
+  | { readonly encoded: tf.Tensor3D; readonly rowsOf?: readonly number[]; readonly bias: tf.Tensor4D }
+  | { readonly cached: readonly KeyValues[]; readonly bias: tf.Tensor4D };
 
 /** HF `gelu_new`: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 function geluTanh(x: tf.Tensor3D): tf.Tensor3D {
@@ -114,90 +108,75 @@ function positionBias(table: tf.Tensor2D, queryStart: number, queries: number, k
   for (let i = 0; i < queries; i++) {
     for (let j = 0; j < keys; j++) buckets[i * keys + j] = relativePositionBucket(j - (queryStart + i), bidirectional, numBuckets, maxDistance);
   }
-  const values = tf.gather(table, tf.tensor1d(buckets, 'int32')); // [q*k, heads]
-  return tf.transpose(tf.reshape(values, [1, queries, keys, heads]), [0, 3, 1, 2]);
-}
-
-/** Additive mask `[batch, 1, queries, keys]`: padding keys masked, and later keys when causal. */
-function maskBias(keyMask: IdMatrix, queries: number, causal: boolean): tf.Tensor4D {
-  const batch = keyMask.length;
-  const keys = keyMask[0]!.length;
-  const past = keys - queries;
-  const bias = new Float32Array(batch * queries * keys);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < queries; i++) {
-      for (let j = 0; j < keys; j++) {
-        if (keyMask[b]![j] === 0 || (causal && j > past + i)) bias[(b * queries + i) * keys + j] = MASKED;
-      }
-    }
-  }
-  return tf.tensor4d(bias, [batch, 1, queries, keys]);
+  return tf.tidy(() => {
+    const values = tf.gather(table, tf.tensor1d(buckets, 'int32')); // [q*k, heads]
+    return tf.transpose(tf.reshape(values, [1, queries, keys, heads]), [0, 3, 1, 2]);
+  });
 }
 
 export class T5Model implements FrozenLanguageModel {
   readonly architecture = 't5' as const;
   readonly embeddingTable: tf.Tensor2D;
+  private readonly weights: HeldWeights;
   private readonly encoderLayers: Layer[];
   private readonly decoderLayers: Layer[];
   private readonly encoderBias: tf.Tensor2D; // [buckets, heads]
   private readonly decoderBias: tf.Tensor2D;
   private readonly encoderNorm: tf.Tensor1D;
   private readonly decoderNorm: tf.Tensor1D;
-  private readonly headT: tf.Tensor2D; // [dModel, vocab], dModel^-0.5 folded in when tied
-  /** HF name -> the tensor holding it (transposed ones marked), for export. */
-  private readonly named = new Map<string, { tensor: tf.Tensor; transposed: boolean }>();
+  /** The classifier in Hugging Face's layout `[vocab, dModel]`: `lm_head`, or the embedding table when tied. */
+  private readonly head: tf.Tensor2D;
 
   constructor(readonly config: T5Config, params: ParameterMap, readonly fingerprint: string, options: T5ModelOptions = {}) {
     checkParameters(params, t5ParameterShapes(config), options.source ?? 'model');
-    const get = (name: string) => params.get(name)!;
-    const keep = <T extends tf.Tensor>(name: string, tensor: T, transposed: boolean): T => {
-      this.named.set(name, { tensor, transposed });
-      return tensor;
-    };
-    const vector = (name: string) => keep(name, tf.tensor1d(get(name).data), false);
-    const matrix = (name: string) => keep(name, tf.tensor2d(get(name).data, get(name).shape as [number, number]), false);
-    const transposed = (name: string) => keep(name, tf.tidy(() => tf.transpose(tf.tensor2d(get(name).data, get(name).shape as [number, number]))), true);
-    const attention = (p: string): AttentionWeights => ({ q: transposed(`${p}.q.weight`), k: transposed(`${p}.k.weight`), v: transposed(`${p}.v.weight`), o: transposed(`${p}.o.weight`) });
+    const w = (this.weights = new HeldWeights(params));
+    const attention = (p: string): AttentionWeights => ({ q: w.transposed(`${p}.q.weight`), k: w.transposed(`${p}.k.weight`), v: w.transposed(`${p}.v.weight`), o: w.transposed(`${p}.o.weight`) });
     const feedForward = (p: string): FeedForwardWeights => ({
-      norm: vector(`${p}.layer_norm.weight`),
-      wi: (config.feedForward === 'relu' ? ['wi'] : ['wi_0', 'wi_1']).map((n) => transposed(`${p}.DenseReluDense.${n}.weight`)),
-      wo: transposed(`${p}.DenseReluDense.wo.weight`),
+      norm: w.vector(`${p}.layer_norm.weight`),
+      wi: (config.feedForward === 'relu' ? ['wi'] : ['wi_0', 'wi_1']).map((n) => w.transposed(`${p}.DenseReluDense.${n}.weight`)),
+      wo: w.transposed(`${p}.DenseReluDense.wo.weight`),
     });
     const layer = (stack: 'encoder' | 'decoder', i: number): Layer => {
       const p = `${stack}.block.${i}.layer`;
       const decoder = stack === 'decoder';
       return {
-        selfNorm: vector(`${p}.0.layer_norm.weight`),
+        selfNorm: w.vector(`${p}.0.layer_norm.weight`),
         self: attention(`${p}.0.SelfAttention`),
-        crossNorm: decoder ? vector(`${p}.1.layer_norm.weight`) : null,
+        crossNorm: decoder ? w.vector(`${p}.1.layer_norm.weight`) : null,
         cross: decoder ? attention(`${p}.1.EncDecAttention`) : null,
         ff: feedForward(`${p}.${decoder ? 2 : 1}`),
       };
     };
-    this.embeddingTable = matrix('shared.weight');
+    this.embeddingTable = w.matrix('shared.weight');
     this.encoderLayers = Array.from({ length: config.nLayers }, (_, i) => layer('encoder', i));
     this.decoderLayers = Array.from({ length: config.nDecoderLayers }, (_, i) => layer('decoder', i));
-    this.encoderBias = matrix('encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight');
-    this.decoderBias = matrix('decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight');
-    this.encoderNorm = vector('encoder.final_layer_norm.weight');
-    this.decoderNorm = vector('decoder.final_layer_norm.weight');
-    this.headT = config.tiedEmbeddings
-      ? tf.tidy(() => tf.mul(tf.transpose(this.embeddingTable), (config.scaleDecoderOutputs ?? true) ? config.dModel ** -0.5 : 1))
-      : transposed('lm_head.weight');
+    this.encoderBias = w.matrix('encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight');
+    this.decoderBias = w.matrix('decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight');
+    this.encoderNorm = w.vector('encoder.final_layer_norm.weight');
+    this.decoderNorm = w.vector('decoder.final_layer_norm.weight');
+    this.head = config.tiedEmbeddings ? this.embeddingTable : w.matrix('lm_head.weight');
   }
 
   get vocabSize(): number { return this.config.vocabSize; }
   get dModel(): number { return this.config.dModel; }
   get maxSeqLen(): number { return this.config.maxSeqLen; }
+  get dims(): ModelDims {
+    const { dModel, nLayers, nDecoderLayers, nHeads, dKv, dFf, vocabSize } = this.config;
+    return { dModel, nLayers, nDecoderLayers, nHeads, nKvHeads: nHeads, headDim: dKv, ffnDim: dFf, vocabSize };
+  }
 
   embed(ids: IdMatrix): tf.Tensor3D {
     const checked = checkSequenceInput({ ids }, this.config);
-    return tf.tidy(() => tf.reshape(tf.gather(this.embeddingTable, tf.tensor1d(checked.ids!.flat(), 'int32')), [checked.batch, checked.length, this.dModel]));
+    return tf.tidy(() => tf.reshape(lookupRows(this.embeddingTable, checked.ids!.flat()), [checked.batch, checked.length, this.dModel]));
   }
 
   /** Reads the parameters back in the Hugging Face layout (`shared.weight` once). */
   exportParameters(): Promise<Map<string, HostTensor>> {
-    return exportHeldParameters(this.named);
+    return this.weights.export();
+  }
+
+  residentBytes(backend: string): number {
+    return this.weights.residentBytes(backend);
   }
 
   private splitHeads(x: tf.Tensor3D): tf.Tensor4D {
@@ -206,21 +185,44 @@ export class T5Model implements FrozenLanguageModel {
   }
 
   private keyValues(x: tf.Tensor3D, w: AttentionWeights): KeyValues {
-    return { keysT: tf.transpose(this.splitHeads(linear(x, w.k)), [0, 1, 3, 2]), values: this.splitHeads(linear(x, w.v)) };
+    return { keysT: tf.transpose(this.splitHeads(linear3d(x, w.k)), [0, 1, 3, 2]), values: this.splitHeads(linear3d(x, w.v)) };
   }
 
-  private attend(x: tf.Tensor3D, w: AttentionWeights, kv: KeyValues, bias: tf.Tensor4D): tf.Tensor3D {
+  private attention(x: tf.Tensor3D, w: AttentionWeights, kv: KeyValues, bias: tf.Tensor4D): tf.Tensor3D {
     const [batch, seq] = x.shape;
-    const scores = fastMatMul(this.splitHeads(linear(x, w.q)), kv.keysT); // [b, h, s, t], unscaled
-    const context = fastMatMul(tf.softmax(tf.add(scores, bias)), kv.values); // [b, h, s, dKv]
+    const context = attend(this.splitHeads(linear3d(x, w.q)), kv, bias); // [b, h, s, dKv], unscaled scores
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, this.config.nHeads * this.config.dKv]);
-    return linear(merged, w.o);
+    return linear3d(merged, w.o);
   }
 
   private feedForward(x: tf.Tensor3D, w: FeedForwardWeights): tf.Tensor3D {
     const [first, second] = w.wi;
-    const hidden: tf.Tensor3D = second ? tf.mul(geluTanh(linear(x, first!)), linear(x, second)) : tf.relu(linear(x, first!));
-    return linear(hidden, w.wo);
+    const hidden: tf.Tensor3D = second ? tf.mul(geluTanh(linear3d(x, first!)), linear3d(x, second)) : tf.relu(linear3d(x, first!));
+    return linear3d(hidden, w.wo);
+  }
+
+  private encoderBlock(x: tf.Tensor3D, w: Layer, bias: tf.Tensor4D): tf.Tensor3D {
+    const eps = this.config.normEps;
+    const h = rmsNorm(x, w.selfNorm, eps);
+    const mid: tf.Tensor3D = tf.add(x, this.attention(h, w.self, this.keyValues(h, w.self), bias));
+    return tf.add(mid, this.feedForward(rmsNorm(mid, w.ff.norm, eps), w.ff));
+  }
+
+  /** Self-attention over the past and this pass, cross-attention to the encoder, feed-forward; returns the self-attention keys/values too. */
+  private decoderBlock(x: tf.Tensor3D, w: Layer, selfBias: tf.Tensor4D, cross: KeyValues, crossBias: tf.Tensor4D, past: KeyValues | null): { x: tf.Tensor3D; cache: KeyValues } {
+    const eps = this.config.normEps;
+    const h = rmsNorm(x, w.selfNorm, eps);
+    const kv = appendKeyValues(past, this.keyValues(h, w.self));
+    const afterSelf: tf.Tensor3D = tf.add(x, this.attention(h, w.self, kv, selfBias));
+    const afterCross: tf.Tensor3D = tf.add(afterSelf, this.attention(rmsNorm(afterSelf, w.crossNorm!, eps), w.cross!, cross, crossBias));
+    return { x: tf.add(afterCross, this.feedForward(rmsNorm(afterCross, w.ff.norm, eps), w.ff)), cache: kv };
+  }
+
+  /** Cross-attention keys/values of decoder layer `i` for an encoder side. */
+  private crossKeyValues(encoder: EncoderSide, i: number): KeyValues {
+    if ('cached' in encoder) return encoder.cached[i]!;
+    const kv = this.keyValues(encoder.encoded, this.decoderLayers[i]!.cross!);
+    return encoder.rowsOf ? gatherKeyValues(kv, encoder.rowsOf) : kv;
   }
 
   private check(input: SequenceInput, pastLength = 0): CheckedSequence {
@@ -228,44 +230,51 @@ export class T5Model implements FrozenLanguageModel {
   }
 
   /** Runs the encoder; final-normed hidden states `[b, s, dModel]`. */
-  private runEncoder(input: CheckedSequence): tf.Tensor3D {
+  private runEncoder(input: CheckedSequence, options: ForwardOptions = {}): tf.Tensor3D {
     const { length } = input;
-    const bias = tf.add(positionBias(this.encoderBias, 0, length, length, true, this.config.relativeMaxDistance), maskBias(input.attentionMask, length, false)) as tf.Tensor4D;
+    const bias = tf.tidy(() => tf.add(positionBias(this.encoderBias, 0, length, length, true, this.config.relativeMaxDistance), maskBias(input.attentionMask, length, false)) as tf.Tensor4D);
     let x = input.embeddings ?? this.embed(input.ids!);
     for (const w of this.encoderLayers) {
-      const h = layerNorm(x, w.selfNorm, this.config.normEps);
-      x = tf.add(x, this.attend(h, w.self, this.keyValues(h, w.self), bias));
-      x = tf.add(x, this.feedForward(layerNorm(x, w.ff.norm, this.config.normEps), w.ff));
+      const previous = x;
+      x = options.recompute
+        ? recomputed(([h], [b]) => this.encoderBlock(h as tf.Tensor3D, w, b as tf.Tensor4D), [x], [bias])
+        : tf.tidy(() => this.encoderBlock(previous, w, bias));
+      if (previous !== input.embeddings) previous.dispose();
     }
-    return layerNorm(x, this.encoderNorm, this.config.normEps);
+    const encoded = tf.tidy(() => rmsNorm(x, this.encoderNorm, this.config.normEps));
+    tf.dispose([x, bias]);
+    return encoded;
   }
 
-  private encoderContext(encoded: tf.Tensor3D, encoderMask: IdMatrix): EncoderContext {
-    return {
-      keyValues: this.decoderLayers.map((w) => this.keyValues(encoded, w.cross!)),
-      bias: maskBias(encoderMask, 1, false), // [b, 1, 1, encLen], broadcast over queries
-    };
-  }
-
-  /** Runs the decoder stack over `input` after `past`; final-normed hidden states and the new self-attention cache. */
-  private runDecoder(input: CheckedSequence, keyMask: IdMatrix, encoder: EncoderContext, past: KeyValues[] | null): { hidden: tf.Tensor3D; cache: KeyValues[] } {
+  /**
+   * Runs the decoder stack over `input` after `past` self-attention keys; returns final-normed hidden
+   * states and, with `keepCache`, each layer's self-attention keys/values.
+   */
+  private runDecoder(input: CheckedSequence, keyMask: IdMatrix, encoder: EncoderSide, past: readonly KeyValues[] | null, options: ForwardOptions & { keepCache?: boolean } = {}): { hidden: tf.Tensor3D; cache: KeyValues[] } {
     const { length } = input;
     const keys = keyMask[0]!.length;
-    const position = positionBias(this.decoderBias, keys - length, length, keys, false, this.config.relativeMaxDistance);
-    const bias = tf.add(position, maskBias(keyMask, length, true)) as tf.Tensor4D;
+    const selfBias = tf.tidy(() => tf.add(positionBias(this.decoderBias, keys - length, length, keys, false, this.config.relativeMaxDistance), maskBias(keyMask, length, true)) as tf.Tensor4D);
     let x = input.embeddings ?? this.embed(input.ids!);
     const cache: KeyValues[] = [];
     this.decoderLayers.forEach((w, i) => {
-      const h = layerNorm(x, w.selfNorm, this.config.normEps);
-      let kv = this.keyValues(h, w.self);
-      const before = past?.[i];
-      if (before) kv = { keysT: tf.concat([before.keysT, kv.keysT], 3), values: tf.concat([before.values, kv.values], 2) };
-      x = tf.add(x, this.attend(h, w.self, kv, bias));
-      x = tf.add(x, this.attend(layerNorm(x, w.crossNorm!, this.config.normEps), w.cross!, encoder.keyValues[i]!, encoder.bias));
-      x = tf.add(x, this.feedForward(layerNorm(x, w.ff.norm, this.config.normEps), w.ff));
-      cache.push(kv);
+      const previous = x;
+      if (options.recompute && 'encoded' in encoder && !encoder.rowsOf && !past) {
+        const block = ([h, encoded]: readonly tf.Tensor[], [self, crossBias]: readonly tf.Tensor[]) =>
+          this.decoderBlock(h as tf.Tensor3D, w, self as tf.Tensor4D, this.keyValues(encoded as tf.Tensor3D, w.cross!), crossBias as tf.Tensor4D, null).x;
+        x = recomputed(block, [x, encoder.encoded], [selfBias, encoder.bias]);
+      } else {
+        const out = tf.tidy(() => {
+          const { x: next, cache: kv } = this.decoderBlock(previous, w, selfBias, this.crossKeyValues(encoder, i), encoder.bias, past?.[i] ?? null);
+          return options.keepCache ? { next, keysT: kv.keysT, values: kv.values } : { next };
+        });
+        x = out.next;
+        if (options.keepCache) cache.push({ keysT: out.keysT!, values: out.values! });
+      }
+      if (previous !== input.embeddings) previous.dispose();
     });
-    return { hidden: layerNorm(x, this.decoderNorm, this.config.normEps), cache };
+    const hidden = tf.tidy(() => rmsNorm(x, this.decoderNorm, this.config.normEps));
+    tf.dispose([x, selfBias]);
+    return { hidden, cache };
   }
 
   /** Checks both streams; the decoder stream defaults to the decoder start token alone. */
@@ -280,45 +289,66 @@ export class T5Model implements FrozenLanguageModel {
 
   /** The encoder's final hidden states `[b, s, dModel]` (HF `encoder_last_hidden_state`). */
   encode(input: SequenceInput): tf.Tensor3D {
-    const checked = this.check(input);
-    return tf.tidy(() => this.runEncoder(checked));
+    return this.runEncoder(this.check(input));
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
-    return tf.tidy(() => {
-      const hidden = this.hiddenStates(input, decoderInput);
-      const [batch, seq] = hidden.shape;
-      const logits = this.logitsFromHidden(tf.reshape(hidden, [batch * seq, this.dModel]));
-      return tf.reshape(logits, [batch, seq, this.vocabSize]);
-    });
+    const hidden = this.hiddenStates(input, decoderInput);
+    const [batch, seq] = hidden.shape;
+    const logits = tf.tidy(() => tf.reshape(this.logitsFromHidden(tf.reshape(hidden, [batch * seq, this.dModel])), [batch, seq, this.vocabSize]));
+    hidden.dispose();
+    return logits as tf.Tensor3D;
   }
 
   /** Decoder hidden states `[b, decoderSeq, dModel]` after the final norm. */
-  hiddenStates(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
+  hiddenStates(input: SequenceInput, decoderInput?: SequenceInput, options: ForwardOptions = {}): tf.Tensor3D {
     const { encoder, decoder } = this.checkStreams(input, decoderInput);
-    return tf.tidy(() => {
-      const context = this.encoderContext(this.runEncoder(encoder), encoder.attentionMask);
-      return this.runDecoder(decoder, decoder.attentionMask, context, null).hidden;
-    });
+    const encoded = this.runEncoder(encoder, options);
+    const bias = maskBias(encoder.attentionMask, 1, false); // [b, 1, 1, encLen], broadcast over queries
+    const { hidden } = this.runDecoder(decoder, decoder.attentionMask, { encoded, bias }, null, options);
+    tf.dispose([encoded, bias]);
+    return hidden;
   }
 
   logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => frozenWeightMatMul(hidden, this.headT));
+    if (!(this.config.scaleDecoderOutputs ?? this.config.tiedEmbeddings)) return vocabularyLogits(hidden, this.head);
+    return tf.tidy(() => vocabularyLogits(tf.mul(hidden, this.config.dModel ** -0.5), this.head));
+  }
+
+  encodeContext(input: SequenceInput): SharedContext {
+    const checked = this.check(input);
+    return new T5Context(this.runEncoder(checked), maskBias(checked.attentionMask, 1, false));
+  }
+
+  continueContext(context: SharedContext, rowsOf: readonly number[], continuation: SequenceInput): tf.Tensor3D {
+    if (!(context instanceof T5Context)) throw new TypeError('continueContext needs a context from this model');
+    const decoder = this.check(continuation);
+    checkRowsOf(rowsOf, decoder.batch, context.rows);
+    const index = tf.tensor1d(rowsOf as number[], 'int32');
+    const bias = tf.gather(context.bias, index) as tf.Tensor4D;
+    index.dispose();
+    const { hidden } = this.runDecoder(decoder, decoder.attentionMask, { encoded: context.encoded, rowsOf, bias }, null);
+    bias.dispose();
+    return hidden;
   }
 
   /** Runs the encoder once and the decoder over `decoderInput` (default: the start token). */
   prefill(input: SequenceInput, decoderInput?: SequenceInput): DecodeState {
     const { encoder, decoder } = this.checkStreams(input, decoderInput);
-    const context = tf.tidy(() => {
-      const { keyValues, bias } = this.encoderContext(this.runEncoder(encoder), encoder.attentionMask);
-      return [bias, ...keyValues.flatMap((kv) => [kv.keysT, kv.values])];
+    const encoded = this.runEncoder(encoder);
+    const cached = this.decoderLayers.map((w): KeyValues => {
+      const [keysT, values] = tf.tidy(() => {
+        const kv = this.keyValues(encoded, w.cross!);
+        return [kv.keysT, kv.values];
+      }) as [tf.Tensor4D, tf.Tensor4D];
+      return { keysT, values };
     });
-    const [bias, ...flat] = context as tf.Tensor4D[];
-    const keyValues = this.decoderLayers.map((_, i) => ({ keysT: flat[2 * i]!, values: flat[2 * i + 1]! }));
+    encoded.dispose();
+    const side = { cached, bias: maskBias(encoder.attentionMask, 1, false) };
     try {
-      return this.runCached(decoder, decoder.attentionMask, { keyValues, bias: bias! }, null);
+      return this.runCached(decoder, decoder.attentionMask, side, null);
     } finally {
-      tf.dispose(context); // the state holds its own references
+      tf.dispose([side.bias, ...cached.flatMap((kv) => [kv.keysT, kv.values])]); // the state holds its own references
     }
   }
 
@@ -332,28 +362,26 @@ export class T5Model implements FrozenLanguageModel {
   }
 
   /** One decoder pass; the new state references (clones of) the encoder context, so either state can be disposed first. */
-  private runCached(input: CheckedSequence, keyMask: IdMatrix, encoder: EncoderContext, past: KeyValues[] | null): DecodeState {
-    const out = tf.tidy(() => {
-      const { hidden, cache } = this.runDecoder(input, keyMask, encoder, past);
+  private runCached(input: CheckedSequence, keyMask: IdMatrix, encoder: { cached: readonly KeyValues[]; bias: tf.Tensor4D }, past: readonly KeyValues[] | null): DecodeState {
+    const { hidden, cache } = this.runDecoder(input, keyMask, encoder, past, { keepCache: true });
+    const logits = tf.tidy(() => {
       const last = tf.reshape(tf.slice(hidden, [0, input.length - 1, 0], [-1, 1, -1]), [input.batch, this.dModel]) as tf.Tensor2D; // [b, d]
-      const shared = [encoder.bias, ...encoder.keyValues.flatMap((kv) => [kv.keysT, kv.values])].map((t) => tf.clone(t));
-      return [this.logitsFromHidden(last), ...shared, ...cache.flatMap((c) => [c.keysT, c.values])];
+      return this.logitsFromHidden(last);
     });
-    const [logits, bias, ...rest] = out as [tf.Tensor2D, tf.Tensor4D, ...tf.Tensor4D[]];
-    const layers = this.decoderLayers.length;
-    const pairs = (offset: number): KeyValues[] => Array.from({ length: layers }, (_, i) => ({ keysT: rest[offset + 2 * i]!, values: rest[offset + 2 * i + 1]! }));
-    return new T5DecodeState(logits, { bias, keyValues: pairs(0) }, pairs(2 * layers), keyMask);
+    hidden.dispose();
+    const shared = { bias: tf.clone(encoder.bias), cached: encoder.cached.map((kv) => ({ keysT: tf.clone(kv.keysT), values: tf.clone(kv.values) })) };
+    return new T5DecodeState(logits, shared, cache, keyMask);
   }
 
   dispose(): void {
-    tf.dispose([...[...this.named.values()].map(({ tensor }) => tensor), ...(this.config.tiedEmbeddings ? [this.headT] : [])]);
+    this.weights.dispose();
   }
 }
 
 class T5DecodeState implements DecodeState {
   constructor(
     readonly logits: tf.Tensor2D,
-    readonly encoder: EncoderContext,
+    readonly encoder: { readonly cached: readonly KeyValues[]; readonly bias: tf.Tensor4D },
     readonly cache: KeyValues[],
     readonly keyMask: IdMatrix,
   ) {}
@@ -362,7 +390,21 @@ class T5DecodeState implements DecodeState {
   get length(): number { return this.keyMask[0]!.length; }
 
   dispose(): void {
-    const pairs = [...this.encoder.keyValues, ...this.cache].flatMap((kv) => [kv.keysT, kv.values]);
+    const pairs = [...this.encoder.cached, ...this.cache].flatMap((kv) => [kv.keysT, kv.values]);
     tf.dispose([this.logits, this.encoder.bias, ...pairs]);
+  }
+}
+
+/** Encoded rows shared by continuations: final encoder states `[rows, encLen, dModel]` and their padding bias. */
+class T5Context implements SharedContext {
+  constructor(
+    readonly encoded: tf.Tensor3D,
+    readonly bias: tf.Tensor4D,
+  ) {}
+
+  get rows(): number { return this.encoded.shape[0]; }
+
+  dispose(): void {
+    tf.dispose([this.encoded, this.bias]);
   }
 }

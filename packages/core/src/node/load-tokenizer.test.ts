@@ -47,4 +47,9 @@ describe('loadTokenizerFile', () => {
     await expect(loadTokenizerFile(path.join(os.tmpdir(), 'ptune-nope', 'spiece.model'))).rejects.toMatchObject({ code: 'TOKENIZER_MISSING' });
     await expect(loadTokenizerFile(assetPath('stories260K', 'tok512.bin'))).rejects.toMatchObject({ code: 'TOKENIZER_INVALID' });
   });
+
+  it('reads the tokenizer_config.json beside a tokenizer.json (GPT-2 style: <|endoftext|>, no BOS added)', async () => {
+    const tokenizer = await loadTokenizerFile(assetPath('reference-scale', 'tok-gpt2-bytelevel', 'tokenizer.json'));
+    expect({ bos: tokenizer.bosId, eos: tokenizer.eosId, ids: tokenizer.encode('Hello world') }).toEqual({ bos: 50256, eos: 50256, ids: [15496, 995] });
+  });
 });

@@ -1,8 +1,11 @@
 /** Reading tokenizer files from disk (Node only; the tokenizer layer itself has no fs dependency). */
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PtuneError } from '../errors.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { readTokenizerConfig } from '../tokenizer/tokenizer-files.js';
 import { parseTokenizerJson, type TokenizerJson } from '../tokenizer/tokenizer-json.js';
+import { localFileSource } from './local-file-source.js';
 
 async function readTokenizerFile(path: string): Promise<Uint8Array> {
   try {
@@ -25,9 +28,11 @@ export async function loadTokenizerJsonFile(path: string): Promise<TokenizerJson
 
 /**
  * A tokenizer from one file: a SentencePiece `.model` (T5's `spiece.model`) or a `tokenizer.json`
- * (any other name). Throws TOKENIZER_MISSING or TOKENIZER_INVALID naming `path`.
+ * (any other name), read with the `tokenizer_config.json` beside it when there is one. Throws
+ * TOKENIZER_MISSING or TOKENIZER_INVALID naming the file.
  */
 export async function loadTokenizerFile(path: string): Promise<TextTokenizer> {
   if (path.endsWith('.model')) return TextTokenizer.fromSentencePieceModel(await readTokenizerFile(path), path);
-  return TextTokenizer.fromTokenizerJson(await loadTokenizerJsonFile(path), path);
+  const json = await loadTokenizerJsonFile(path);
+  return TextTokenizer.fromTokenizerJson(json, path, await readTokenizerConfig(localFileSource(dirname(path))));
 }

@@ -85,7 +85,7 @@ describe('T5 repos from the Hub (loopback server)', () => {
     const decoder = { ids: [[0, 13]] };
     expect(maxAbsDiff(await loaded.model.forward({ ids }, decoder).data(), await local.model.forward({ ids }, decoder).data())).toBe(0);
     const asked = requests.filter((r) => r.startsWith('/google/t5-tiny-lm-adapt/')).map((r) => r.split('/').pop());
-    expect(asked.sort()).toEqual(['config.json', 'model.safetensors', 'model.safetensors.index.json', 'spiece.model', 'tokenizer.json']);
+    expect(asked.sort()).toEqual(['config.json', 'model.safetensors', 'model.safetensors.index.json', 'spiece.model', 'tokenizer.json', 'tokenizer_config.json']);
     const source = await resolveModelSource('google/t5-tiny-lm-adapt', { hub });
     expect(await source.read('spiece.model')).toEqual(spiece); // the tokenizer file travels with the model
     expect(loaded.tokenizer?.encode('Hello world').at(-1)).toBe(1); // ... and loads: T5 appends </s>

@@ -96,7 +96,7 @@ describe('model resolution: named default, local folders and the Hub (loopback s
     const main = await loadModelFromSpec('someone/llama-bin', { hub: { baseUrl, cacheDir } });
     expect(maxAbsDiff(await main.model.forward({ ids: ref.ids('input_ids') }).data(), ref.tensor('logits').data)).toBeLessThanOrEqual(1e-4);
     const asked = requests.filter((r) => r.startsWith('/someone/llama-bin/resolve/main/')).map((r) => r.split('/').pop());
-    expect(asked).toEqual(['config.json', 'tokenizer.json', 'spiece.model', 'model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin']);
+    expect(asked).toEqual(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'spiece.model', 'model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model-00001-of-00002.bin', 'pytorch_model-00002-of-00002.bin']);
     const pr = await loadModelFromSpec('someone/llama-bin', { revision: 'refs/pr/1', hub: { baseUrl, cacheDir } });
     expect(requests).toContain('/someone/llama-bin/resolve/refs%2Fpr%2F1/model.safetensors');
     expect(pr.model.fingerprint).toBe(main.model.fingerprint);

@@ -55,13 +55,14 @@ export async function resolveModelSource(spec: string, options: ResolveModelOpti
 }
 
 /**
- * A Hugging Face layout repo: `config.json`, the tokenizer (`tokenizer.json`, else SentencePiece's
- * `spiece.model`, which is all T5 1.1 / LM-adapted repos ship), and the weights `from_pretrained`
- * would pick (see `downloadWeights`). Llama and T5 repos differ only in those optional files.
+ * A Hugging Face layout repo: `config.json`, the tokenizer (`tokenizer.json` with its
+ * `tokenizer_config.json`, else SentencePiece's `spiece.model`, which is all T5 1.1 / LM-adapted
+ * repos ship), and the weights `from_pretrained` would pick (see `downloadWeights`). Llama and T5
+ * repos differ only in those optional files.
  */
 async function downloadHfRepo(repo: string, options: ResolveModelOptions): Promise<FileSource> {
   const hub: HubRepo = { ...options.hub, repo, ...(options.revision === undefined ? {} : { revision: options.revision }) };
-  const first = await downloadHubFiles({ ...hub, files: ['config.json', 'tokenizer.json'], optionalFiles: ['tokenizer.json'] });
+  const first = await downloadHubFiles({ ...hub, files: ['config.json', 'tokenizer.json'], optionalFiles: ['tokenizer.json', 'tokenizer_config.json'] });
   if (!first.files['tokenizer.json']) await downloadHubFiles({ ...hub, files: [], optionalFiles: ['spiece.model'] });
   await downloadWeights(hub, first.snapshotDir);
   return localFileSource(first.snapshotDir);

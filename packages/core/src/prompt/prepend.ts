@@ -23,9 +23,9 @@ export function promptedInput(
   padding: Padding = 'right',
 ): SequenceInput {
   const batch = ids.length;
-  if (batch === 0 || ids.some((row) => row.length === 0)) throw new PtuneError('INVALID_ARGUMENT', 'every row needs at least one token');
   const prompts = prefix === null ? ids.map(() => null) : Array.isArray(prefix) ? (prefix as ReadonlyArray<tf.Tensor2D | null>) : ids.map(() => prefix as tf.Tensor2D);
   if (prompts.length !== batch) throw new PtuneError('INVALID_ARGUMENT', `${prompts.length} prompts for ${batch} rows`);
+  if (batch === 0 || ids.some((row, b) => row.length === 0 && !prompts[b])) throw new PtuneError('INVALID_ARGUMENT', 'every row needs at least one token or a prompt');
   for (const prompt of prompts) {
     if (prompt && (prompt.rank !== 2 || prompt.shape[1] !== model.dModel)) {
       throw new PtuneError('ARTIFACT_DIM_MISMATCH', `a prompt must be [k, ${model.dModel}], got [${prompt.shape.join(', ')}]`);
@@ -47,9 +47,11 @@ export function promptedInput(
     const shared = prompts.every((p) => p === prompts[0]) ? prompts[0] : undefined;
     if (shared !== undefined && padding === 'right') {
       const k = shared?.shape[0] ?? 0;
+      const prompt = shared ? (tf.tile(tf.expandDims(shared, 0), [batch, 1, 1]) as tf.Tensor3D) : null; // [b, k, d]
+      if (width === k) return prompt!;
       const text = model.embed(ids.map((row) => [...row, ...new Array<number>(width - k - row.length).fill(0)])); // [b, width - k, d]
-      if (!shared) return text;
-      return tf.concat([tf.tile(tf.expandDims(shared, 0), [batch, 1, 1]) as tf.Tensor3D, text], 1); // [b, width, d]
+      if (!prompt) return text;
+      return tf.concat([prompt, text], 1); // [b, width, d]
     }
     // Ids padded to `width` on the padding side; the pad embeddings are masked, any id would do.
     const text = model.embed(ids.map((row) => {
@@ -65,7 +67,7 @@ export function promptedInput(
       const pads = padCount > 0 ? [tf.slice(textRow, [padding === 'right' ? row.length : 0, 0], [padCount, -1])] : [];
       if (padding === 'left') parts.push(...pads);
       if (prompt) parts.push(prompt);
-      parts.push(tf.slice(textRow, [textStart, 0], [row.length, -1]));
+      if (row.length > 0) parts.push(tf.slice(textRow, [textStart, 0], [row.length, -1]));
       if (padding === 'right') parts.push(...pads);
       return parts.length === 1 ? parts[0]! : tf.concat(parts, 0); // [width, d]
     });

@@ -1,6 +1,7 @@
 import { PtuneError } from '../errors.js';
 import { rankCandidates } from '../eval/rank-candidates.js';
 import { generate } from '../model/generate.js';
+import { generationStopIds } from '../model/stop-ids.js';
 import type { EncodedExample } from '../task/encode-example.js';
 import { inputFields } from './input-fields.js';
 import type { PreparedPrompt, PromptStore, ServedLanguageModel } from './prompt-store.js';
@@ -82,7 +83,7 @@ export async function executeRun(served: ServedLanguageModel, store: PromptStore
     const output = await generate(model, generated.map((r) => r.encoded.inputIds), {
       maxNewTokens: Math.max(...limits),
       temperature: 0,
-      stopIds: [tokenizer.eosId, tokenizer.bosId],
+      stopIds: generationStopIds(model, tokenizer),
       prefix: generated.map((r) => r.prompt.tensor),
       onStep: (picked) =>
         picked.forEach((id, g) => {

@@ -181,12 +181,12 @@ export function float32ToFloat16(value: number): number {
   return sign | (rest > halfway || (rest === halfway && half & 1) ? half + 1 : half);
 }
 
-/** A tensor to serialise: float32 values, or float16 values given as their binary16 bit patterns. */
+/** A tensor to serialise: float32 values, or float16 / bfloat16 values given as their 16-bit patterns. */
 export type SafetensorsTensorInput =
   | { readonly dtype: 'F32'; readonly shape: readonly number[]; readonly data: Float32Array }
-  | { readonly dtype: 'F16'; readonly shape: readonly number[]; readonly data: Uint16Array };
+  | { readonly dtype: 'F16' | 'BF16'; readonly shape: readonly number[]; readonly data: Uint16Array };
 
-/** Serialises F32/F16 tensors (in the given order) and string metadata to safetensors bytes. */
+/** Serialises F32/F16/BF16 tensors (in the given order) and string metadata to safetensors bytes. */
 export function serializeSafetensors(
   tensors: ReadonlyArray<readonly [string, SafetensorsTensorInput]>,
   metadata?: Readonly<Record<string, string>>,
@@ -213,7 +213,7 @@ export function serializeSafetensors(
   out.set(headerBytes, 8);
   let cursor = 8 + headerBytes.length;
   for (const [, tensor] of tensors) {
-    if (tensor.dtype === 'F16') {
+    if (tensor.dtype !== 'F32') {
       for (let i = 0; i < tensor.data.length; i++) view.setUint16(cursor + i * 2, tensor.data[i]!, true);
     } else {
       for (let i = 0; i < tensor.data.length; i++) view.setFloat32(cursor + i * 4, tensor.data[i]!, true);

@@ -3,13 +3,14 @@ export { TextTokenizer } from './text-tokenizer.js';
 export type { DecodeOptions, EncodeOptions } from './text-tokenizer.js';
 export { llama2cToTokenizerJson, parseLlama2cTokenizer } from './llama2c-tokenizer.js';
 export type { Llama2cTokenizerData, Llama2cTokenizerJson } from './llama2c-tokenizer.js';
-export { TOKENIZER_FILES, loadTokenizerFromSource } from './tokenizer-files.js';
+export { TOKENIZER_CONFIG_FILE, TOKENIZER_FILES, loadTokenizerFromSource, readTokenizerConfig } from './tokenizer-files.js';
 export { parseSentencePieceModel } from './sentencepiece-model.js';
 export type { SentencePieceModel, SentencePieceModelType, SentencePieceNormalizerSpec, SentencePiecePiece, SentencePiecePieceType, SentencePieceTrainerSpec } from './sentencepiece-model.js';
 export { sentencePieceToTokenizerJson } from './sentencepiece-tokenizer-json.js';
 export type { SentencePieceConversionOptions } from './sentencepiece-tokenizer-json.js';
 export { PrecompiledCharsmap } from './precompiled-charsmap.js';
-export type { TokenizerConfigLike } from './special-tokens.js';
+export { parseTokenizerConfig, parseTokenizerConfigText } from './tokenizer-config.js';
+export type { TokenizerConfigLike, TokenizerConfigToken } from './tokenizer-config.js';
 export { parseTokenizerJson, validateTokenizerJson } from './tokenizer-json.js';
 export type {
   BpeTokenizerJsonModel,

@@ -9,28 +9,9 @@
  * TextTokenizer adds BOS/EOS by id and maps special ids back to their contents itself.
  */
 import { PtuneError } from '../errors.js';
+import { postProcessorFrame } from './post-processor.js';
+import type { TokenizerConfigLike } from './tokenizer-config.js';
 import type { TokenizerJson, TokenizerJsonComponent, TokenizerJsonModel } from './tokenizer-json.js';
-
-/**
- * Fields of a `tokenizer_config.json` that TextTokenizer honours (snake_case, as on the Hub).
- * A token left out defaults to the tokenizer.json's template (BOS before `$A`, EOS after it),
- * else "<s>" / "</s>"; PAD to "<pad>" when the vocab has it. `null` means there is none.
- */
-export interface TokenizerConfigLike {
-  bos_token?: string | { content: string } | null;
-  eos_token?: string | { content: string } | null;
-  unk_token?: string | { content: string } | null;
-  pad_token?: string | { content: string } | null;
-  /**
-   * Default for `encode(..., { addBos })`; when absent, whether the tokenizer.json's
-   * TemplateProcessing puts a special token before `$A`, else true (Llama, llama2.c).
-   */
-  add_bos_token?: boolean;
-  /** Default for `encode(..., { addEos })`; when absent, whether the template ends `$A` with a special token, else false. */
-  add_eos_token?: boolean;
-  /** Hugging Face's " ." -> "." decode clean-up; false when absent (it breaks round trips). */
-  clean_up_tokenization_spaces?: boolean;
-}
 
 export interface SpecialTokenPlan {
   /** What `@huggingface/tokenizers` is built from: specials unmatchable, no post-processor. */
@@ -76,17 +57,6 @@ function requireId(json: TokenizerJson, name: string, role: string, source: stri
   return id;
 }
 
-/** Special tokens the post-processor's TemplateProcessing puts before and after `$A`, or null without one. */
-function templateSpecials(postProcessor: TokenizerJsonComponent | null): { before: string[]; after: string[] } | null {
-  if (postProcessor?.type !== 'TemplateProcessing' || !Array.isArray(postProcessor['single'])) return null;
-  const steps = postProcessor['single'] as Array<Record<string, { id?: unknown } | undefined>>;
-  const sequenceAt = steps.findIndex((step) => step['Sequence'] !== undefined);
-  const specialsIn = (part: typeof steps): string[] =>
-    part.flatMap((step) => (typeof step['SpecialToken']?.id === 'string' ? [step['SpecialToken'].id] : []));
-  if (sequenceAt < 0) return null;
-  return { before: specialsIn(steps.slice(0, sequenceAt)), after: specialsIn(steps.slice(sequenceAt + 1)) };
-}
-
 /**
  * A Metaspace decoder strips the first token's leading space, but the engine would do that for
  * every run of text between special tokens: the engine gets a plain '▁' -> ' ' instead and
@@ -111,11 +81,11 @@ function splitStrip(decoder: TokenizerJsonComponent | null): { decoder: Tokenize
 /** Resolves BOS/EOS/UNK/PAD and builds the engine's working copy of `json` (see the file comment). */
 export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLike, source: string): SpecialTokenPlan {
   const model = json.model;
-  const template = templateSpecials(json.post_processor);
-  // Without a tokenizer config, the template says which specials frame a sequence (T5: only "</s>" after it).
-  const bosName = config.bos_token === null ? undefined : (tokenName(config.bos_token) ?? (template ? template.before[0] : '<s>'));
+  const frame = postProcessorFrame(json.post_processor);
+  // Without a tokenizer config, the post-processor says which specials frame a sequence (T5: only "</s>" after it).
+  const bosName = config.bos_token === null ? undefined : (tokenName(config.bos_token) ?? (frame ? frame.before[0] : '<s>'));
   const bosId = bosName === undefined ? undefined : requireId(json, bosName, 'BOS', source);
-  const eosId = requireId(json, tokenName(config.eos_token) ?? template?.after.at(-1) ?? '</s>', 'EOS', source);
+  const eosId = requireId(json, tokenName(config.eos_token) ?? frame?.after.at(-1) ?? '</s>', 'EOS', source);
   const padName = tokenName(config.pad_token);
   const padId = padName !== undefined ? requireId(json, padName, 'PAD', source) : config.pad_token === null ? undefined : findId(json, '<pad>');
   const unkName = tokenName(config.unk_token) ?? (typeof model['unk_token'] === 'string' ? model['unk_token'] : undefined);
@@ -145,7 +115,7 @@ export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLi
     decoder,
     model: engineModel,
   };
-  const addBos = config.add_bos_token ?? (template ? template.before.length > 0 : true);
+  const addBos = config.add_bos_token ?? (frame ? frame.before.length > 0 : true);
   if (addBos && bosId === undefined) throw new PtuneError('TOKENIZER_INVALID', `${source}: add_bos_token is true but the tokenizer has no BOS token`);
   const maxId = [...vocabEntries.map(([, id]) => id), ...json.added_tokens.map((t) => t.id)].reduce((a, b) => Math.max(a, b), -1);
   return {
@@ -159,7 +129,7 @@ export function planSpecialTokens(json: TokenizerJson, config: TokenizerConfigLi
     padId,
     vocabSize: maxId + 1,
     addBos,
-    addEos: config.add_eos_token ?? (template ? template.after.length > 0 : false),
+    addEos: config.add_eos_token ?? (frame ? frame.after.length > 0 : false),
     stripAfterBos,
     stripAtStart,
   };

@@ -8,7 +8,8 @@ import { createEngine, type TokenizerEngine } from './engine.js';
 import { llama2cToTokenizerJson, parseLlama2cTokenizer } from './llama2c-tokenizer.js';
 import { parseSentencePieceModel } from './sentencepiece-model.js';
 import { sentencePieceToTokenizerJson, type SentencePieceConversionOptions } from './sentencepiece-tokenizer-json.js';
-import { planSpecialTokens, type SpecialTokenPlan, type TokenizerConfigLike } from './special-tokens.js';
+import { planSpecialTokens, type SpecialTokenPlan } from './special-tokens.js';
+import type { TokenizerConfigLike } from './tokenizer-config.js';
 import { tokenFrequencyOrder } from './frequency-order.js';
 import { validateTokenizerJson } from './tokenizer-json.js';
 

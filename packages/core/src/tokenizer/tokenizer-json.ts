@@ -106,13 +106,16 @@ export function validateTokenizerJson(value: unknown, source: string): Tokenizer
   };
 }
 
-/** Parses the text of a `tokenizer.json`; throws TOKENIZER_INVALID naming `source` for bad JSON or a non-tokenizer. */
-export function parseTokenizerJson(text: string, source: string): TokenizerJson {
-  let value: unknown;
+/** `JSON.parse` of a tokenizer file (tokenizer.json, tokenizer_config.json); TOKENIZER_INVALID naming `source` for bad JSON. */
+export function parseTokenizerFileText(text: string, source: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw new PtuneError('TOKENIZER_INVALID', `${source}: invalid JSON (${(error as Error).message})`, { cause: error });
   }
-  return validateTokenizerJson(value, source);
+}
+
+/** Parses the text of a `tokenizer.json`; throws TOKENIZER_INVALID naming `source` for bad JSON or a non-tokenizer. */
+export function parseTokenizerJson(text: string, source: string): TokenizerJson {
+  return validateTokenizerJson(parseTokenizerFileText(text, source), source);
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './optim/register-gradients.js';
 import { PtuneError } from '../errors.js';
 import { batchIndices } from './batches.js';
+import type { ForwardOptions } from '../model/language-model.js';
 import type { Optimizer } from './optim/optimizer.js';
 import type { TrainConfig } from './train-config.js';
 import type { EvalRecord, TrainingState } from './training-state.js';
@@ -13,13 +14,28 @@ export type TrainEvent =
   | { readonly type: 'checkpoint'; readonly step: number }
   | { readonly type: 'early-stop'; readonly step: number; readonly bestStep: number };
 
-/** What a loop trains: variables, a loss over a batch of example indices, and a dev evaluation. */
+/** How one step's batch is run: micro-batches whose gradients are summed, and whether blocks are recomputed. */
+export interface StepPlan {
+  readonly microBatches: ReadonlyArray<readonly number[]>;
+  readonly recompute: boolean;
+}
+
+/**
+ * What a loop trains: variables, a loss over a batch of example indices, and a dev evaluation.
+ * A step's loss is the mean over its batch's loss units (target tokens): `lossSum` of each
+ * micro-batch divided by `lossUnits` of the whole batch, so accumulated micro-batches give the
+ * same update as one batch.
+ */
 export interface TrainingObjective {
   readonly variables: readonly tf.Variable[];
   /** Number of training examples (batches index into them). */
   readonly exampleCount: number;
-  /** Mean loss over the examples at `indices` (built inside the gradient tape). */
-  loss(indices: readonly number[]): tf.Scalar;
+  /** Summed loss over the examples at `indices` (built inside the gradient tape). */
+  lossSum(indices: readonly number[], options: ForwardOptions): tf.Scalar;
+  /** The units `lossSum` sums over for `indices` (e.g. target tokens). */
+  lossUnits(indices: readonly number[]): number;
+  /** Sizes a step to the memory budget; default: the whole batch in one pass. */
+  plan?(indices: readonly number[]): StepPlan;
   /** Dev metrics; `metric` names the one that selects the best step. */
   evaluate?(): Promise<Record<string, number>>;
   readonly metric?: string;
@@ -49,6 +65,27 @@ export interface TrainLoopResult {
 
 async function readVariables(variables: readonly tf.Variable[]): Promise<Float32Array[]> {
   return Promise.all(variables.map(async (v) => (await v.data()) as Float32Array));
+}
+
+/** The batch's mean loss and its gradients (in `objective.variables` order), summed over the micro-batches the objective plans. */
+export async function batchGradients(objective: TrainingObjective, indices: readonly number[]): Promise<{ loss: number; grads: tf.Tensor[] }> {
+  const plan = objective.plan?.(indices) ?? { microBatches: [indices], recompute: false };
+  const units = objective.lossUnits(indices);
+  const variables = [...objective.variables];
+  let sums: tf.Tensor[] | null = null;
+  let loss = 0;
+  for (const micro of plan.microBatches) {
+    const { value, grads } = tf.variableGrads(() => tf.div(objective.lossSum(micro, { recompute: plan.recompute }), units), variables);
+    const ordered = variables.map((v) => grads[v.name]!);
+    if (sums) {
+      const previous: tf.Tensor[] = sums;
+      sums = previous.map((sum, i) => tf.add(sum, ordered[i]!));
+      tf.dispose([...previous, ...ordered]);
+    } else sums = ordered;
+    loss += (await value.data())[0]!;
+    value.dispose();
+  }
+  return { loss, grads: sums! };
 }
 
 /**
@@ -111,10 +148,9 @@ export async function runTrainingLoop(objective: TrainingObjective, optimizer: O
       break;
     }
     const indices = batchIndices(step, config.batchSize, objective.exampleCount, config.seed, orders);
-    const { value, grads } = tf.variableGrads(() => objective.loss(indices), [...variables]);
-    optimizer.step(variables, variables.map((v) => grads[v.name]!));
-    const loss = (await value.data())[0]!;
-    tf.dispose([value, ...Object.values(grads)]);
+    const { loss, grads } = await batchGradients(objective, indices);
+    optimizer.step(variables, grads);
+    tf.dispose(grads);
     if (!Number.isFinite(loss)) throw new PtuneError('INVALID_ARGUMENT', `the loss became ${loss} at step ${step + 1}: lower the learning rate`);
     step++;
     examplesSeen += indices.length;

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 import { evaluateClassification, evaluatePerplexity } from '../eval/evaluate.js';
 import { targetLogProbs, type ScoringRow } from '../eval/target-log-probs.js';
-import type { FrozenLanguageModel } from '../model/language-model.js';
+import { planTrainingStep, type MemoryOptions } from '../memory/memory-plan.js';
+import type { ForwardOptions, FrozenLanguageModel } from '../model/language-model.js';
 import type { PromptPrefix } from '../prompt/prepend.js';
-import { inputTokenBudget } from '../prompt/sequence-layout.js';
+import { inputTokenBudget, isEncoderDecoder } from '../prompt/sequence-layout.js';
 import { initialPromptValues } from '../prompt/init-prompt.js';
 import type { PromptTuningConfig } from '../prompt/prompt-config.js';
 import { createTaskEncoder, languageModelingRows, type EncodedExample, type TaskEncoder } from '../task/encode-example.js';
@@ -13,7 +14,7 @@ import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { createOptimizer } from './optim/optimizer.js';
 import type { OptimizerConfigInput } from './optim/optimizer-config.js';
 import type { TrainConfig } from './train-config.js';
-import { runTrainingLoop, type TrainLoopOptions, type TrainLoopResult } from './train-loop.js';
+import { runTrainingLoop, type StepPlan, type TrainLoopOptions, type TrainLoopResult } from './train-loop.js';
 
 /** A task's data prepared for training: scoring rows for the loss, and dev examples for evaluation. */
 export interface PreparedTask {
@@ -56,7 +57,7 @@ export function prepareLanguageModeling(task: TaskConfig, tokenizer: TextTokeniz
   return { task, encoder: null, trainRows, devExamples: [], devRows: languageModelingRows(devText, tokenizer, window), truncated: 0 };
 }
 
-export interface PromptTrainingOptions extends TrainLoopOptions {
+export interface PromptTrainingOptions extends TrainLoopOptions, MemoryOptions {
   readonly model: FrozenLanguageModel;
   readonly tokenizer: TextTokenizer;
   readonly data: PreparedTask;
@@ -94,14 +95,43 @@ function devObjective(model: FrozenLanguageModel, data: PreparedTask, prefix: ()
 }
 
 /**
- * The training loss: mean cross-entropy over the target tokens of `rows` (all of them, or those
- * at `indices`), with the prompt(s) in `prefix` in front of each input. Differentiable with
+ * The training loss of `rows` (all of them, or those at `indices`): mean cross-entropy over their
+ * target tokens, with the prompt(s) in `prefix` in front of each input. Differentiable with
  * respect to the prompts; any architecture (see `targetLogProbs`).
  */
 export function targetLoss(model: FrozenLanguageModel, prefix: PromptPrefix | null, rows: readonly ScoringRow[], indices?: readonly number[]): tf.Scalar {
   const batch = indices ? indices.map((i) => rows[i]!) : rows;
-  const { logProbs, tokenCounts } = targetLogProbs(model, prefix, batch);
-  return tf.div(tf.neg(tf.sum(logProbs)), tokenCounts.reduce((a, b) => a + b, 0));
+  return tf.tidy(() => tf.div(targetLossSum(model, prefix, batch), batch.reduce((n, row) => n + row.targetIds.length, 0)));
+}
+
+/** Summed negative log-likelihood of the rows' target tokens. */
+function targetLossSum(model: FrozenLanguageModel, prefix: PromptPrefix | null, rows: readonly ScoringRow[], options: ForwardOptions = {}): tf.Scalar {
+  const { logProbs } = targetLogProbs(model, prefix, rows, options);
+  const sum = tf.tidy(() => tf.neg(tf.sum(logProbs)) as tf.Scalar);
+  logProbs.dispose();
+  return sum;
+}
+
+/**
+ * The loss part of a training objective over `rows`: summed per micro-batch, counted in target
+ * tokens, and each step planned by the memory planner from the rows' widths.
+ */
+function scoringObjective(model: FrozenLanguageModel, prefix: () => PromptPrefix | null, promptLength: number, rows: readonly ScoringRow[], memory: MemoryOptions) {
+  const encoderDecoder = isEncoderDecoder(model);
+  const shapes = rows.map((row) => ({
+    width: promptLength + row.inputIds.length + (encoderDecoder ? 0 : row.targetIds.length),
+    decoderWidth: encoderDecoder ? row.targetIds.length : 1,
+    targets: row.targetIds.length,
+  }));
+  return {
+    exampleCount: rows.length,
+    lossSum: (indices: readonly number[], options: ForwardOptions) => targetLossSum(model, prefix(), indices.map((i) => rows[i]!), options),
+    lossUnits: (indices: readonly number[]) => indices.reduce((n, i) => n + rows[i]!.targetIds.length, 0),
+    plan: (indices: readonly number[]): StepPlan => {
+      const plan = planTrainingStep(model, indices.map((i) => shapes[i]!), memory);
+      return { microBatches: plan.microBatches.map((group) => group.map((g) => indices[g]!)), recompute: plan.recompute };
+    },
+  };
 }
 
 /** Prompt tuning: only the k prompt vectors are trained; the model's weights stay frozen. */
@@ -115,8 +145,7 @@ export async function trainPrompt(options: PromptTrainingOptions): Promise<Promp
     const result = await runTrainingLoop(
       {
         variables: [variable],
-        exampleCount: data.trainRows.length,
-        loss: (indices) => targetLoss(model, variable, data.trainRows, indices),
+        ...scoringObjective(model, () => variable, prompt.promptLength, data.trainRows, options),
         ...devObjective(model, data, () => variable, options.evalBatchSize ?? 16),
       },
       optimizer,
@@ -130,7 +159,7 @@ export async function trainPrompt(options: PromptTrainingOptions): Promise<Promp
   }
 }
 
-export interface FullModelTrainingOptions extends TrainLoopOptions {
+export interface FullModelTrainingOptions extends TrainLoopOptions, MemoryOptions {
   /** A trainable copy (`LlamaModel.trainableCopy()`); its weights change. */
   readonly model: FrozenLanguageModel & { variables(): tf.Variable[] };
   readonly data: PreparedTask;
@@ -149,8 +178,7 @@ export async function trainFullModel(options: FullModelTrainingOptions): Promise
     const result = await runTrainingLoop(
       {
         variables,
-        exampleCount: data.trainRows.length,
-        loss: (indices) => targetLoss(model, null, data.trainRows, indices),
+        ...scoringObjective(model, () => null, 0, data.trainRows, options),
         ...devObjective(model, data, () => null, options.evalBatchSize ?? 16),
       },
       optimizer,
