@@ -22,6 +22,7 @@ export default defineConfig({
       '@huggingface/tokenizers',
       '@noble/hashes/sha2.js',
       '@noble/hashes/utils.js',
+      'hash-wasm',
     ],
   },
   build: { target: 'es2022', outDir: 'dist', chunkSizeWarningLimit: 2048 },

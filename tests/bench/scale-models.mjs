@@ -50,10 +50,10 @@ export function parameterCount(name) {
 }
 
 /** The model, on the active backend. */
-export function randomModel(name, seed) {
+export async function randomModel(name, seed) {
   const { architecture, config, params } = randomParameters(name, seed);
   const Model = architecture === 't5' ? T5Model : LlamaModel;
-  return new Model(config, params, fingerprintParameters(params), { source: `random ${name}` });
+  return new Model(config, params, await fingerprintParameters(params), { source: `random ${name}` });
 }
 
 /** bf16 bit patterns of float32 values (round to nearest even, as torch's `.to(torch.bfloat16)`). */

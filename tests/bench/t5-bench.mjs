@@ -49,7 +49,7 @@ function assetsDir() {
 }
 
 /** Random normal-ish weights (sum of uniforms), std ~0.05; layer-norm weights 1. */
-function randomT5(shape, seed) {
+async function randomT5(shape, seed) {
   const config = resolveT5Config(shape, 'T5-small-shaped random model');
   const rng = createRng(seed);
   const params = new Map();
@@ -59,7 +59,7 @@ function randomT5(shape, seed) {
     else for (let i = 0; i < data.length; i++) data[i] = (rng() + rng() + rng() - 1.5) * 0.1;
     params.set(name, { shape: dims, data });
   }
-  return new T5Model(config, params, fingerprintParameters(params), { source: 'random T5-small-shaped' });
+  return new T5Model(config, params, await fingerprintParameters(params), { source: 'random T5-small-shaped' });
 }
 
 /** `skip`: backends a model is not measured on, and why (recorded in the report). */

@@ -27,21 +27,24 @@ export interface CliResult {
 const hubCache = mkdtempSync(join(tmpdir(), 'ptune-cli-hub-'));
 afterAll(() => rmSync(hubCache, { recursive: true, force: true }));
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PT_ASSETS_DIR: ASSETS, PTUNE_CACHE_DIR: hubCache, HF_ENDPOINT: 'http://127.0.0.1:9' };
+function childEnv(overrides: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PT_ASSETS_DIR: ASSETS, PTUNE_CACHE_DIR: hubCache, HF_ENDPOINT: 'http://127.0.0.1:9', ...overrides };
   delete env.PTUNE_DEBUG; // would add stack traces to INTERNAL errors
   delete env.HF_TOKEN;
   delete env.FORCE_COLOR;
   return env;
 }
 
-/** Runs `ptune ...args`; resolves with the exit code and the full stdout/stderr (fails on timeout). */
-export function runCli(args: readonly string[], timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
+/**
+ * Runs `ptune ...args`; resolves with the exit code and the full stdout/stderr (fails on timeout).
+ * `env` overrides the test environment (e.g. HF_ENDPOINT for a loopback hub).
+ */
+export function runCli(args: readonly string[], timeoutMs = CLI_TIMEOUT_MS, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   if (!existsSync(join(REPO_ROOT, 'apps/cli/dist/main.js'))) {
     throw new Error('apps/cli/dist/main.js is missing: build first (npx turbo run build)');
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

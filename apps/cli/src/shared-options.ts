@@ -1,17 +1,22 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { initBackend, type BackendInfo, type BackendName, type LoadedModel } from '@ptune/core';
-import { DEFAULT_MODEL, loadModelFromSpec, nodeBackendOptions, type HubProgressEvent } from '@ptune/core/node';
+import { DEFAULT_MODEL, loadModelFromSpec, nodeBackendOptions, type HubProgressEvent, type ResolveModelOptions } from '@ptune/core/node';
 
 export interface ModelOptions {
   model: string;
+  revision?: string;
   backend: BackendName | 'auto';
   json?: boolean;
 }
 
-/** `--model`, `--backend` and `--json`, shared by every model command. */
+/** The Hub revision flag, for every command that takes a model spec. */
+export const REVISION_FLAG = ['--revision <rev>', 'Hub revision of a repo id: a branch, tag, commit or refs/pr/N (default main)'] as const;
+
+/** `--model`, `--revision`, `--backend` and `--json`, shared by every model command. */
 export function addModelOptions(command: Command): Command {
   return command
     .option('-m, --model <name|dir|file|repo>', 'model: a known name, a checkpoint folder or .bin file, or a Hub repo id', DEFAULT_MODEL)
+    .option(...REVISION_FLAG)
     .addOption(
       new Option('-b, --backend <name>', 'TensorFlow.js backend (auto = fastest available)').choices(['auto', 'cpu', 'wasm', 'webgpu']).default('auto'),
     )
@@ -42,10 +47,15 @@ function progressReporter(): (event: HubProgressEvent) => void {
   };
 }
 
+/** How the CLI resolves `--model`: `--revision` for repo ids, download progress on stderr. */
+export function resolveOptions(options: { revision?: string }): ResolveModelOptions {
+  return { ...(options.revision === undefined ? {} : { revision: options.revision }), hub: { onProgress: progressReporter() } };
+}
+
 /** Initialises the backend, then resolves and loads the model. */
 export async function openModel(options: ModelOptions): Promise<{ loaded: LoadedModel; backend: BackendInfo }> {
   const backend = await initBackend(options.backend, nodeBackendOptions());
-  const loaded = await loadModelFromSpec(options.model, { hub: { onProgress: progressReporter() } });
+  const loaded = await loadModelFromSpec(options.model, resolveOptions(options));
   return { loaded, backend };
 }
 

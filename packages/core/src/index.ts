@@ -17,6 +17,8 @@ export { DEFAULT_T5_CONFIG, T5_FEED_FORWARDS, resolveT5Config, t5ParameterShapes
 export type { T5Config, T5FeedForward } from './model/t5-config.js';
 export type { HostTensor, ParameterMap } from './model/parameters.js';
 export { fingerprintParameters } from './model/fingerprint.js';
+export { createSha256, setSha256Factory } from './hash/sha256.js';
+export type { Sha256, Sha256Factory } from './hash/sha256.js';
 export { positionsFromMask } from './model/sequence-input.js';
 export { DEFAULT_SAMPLING_CONFIG, argmax, createRng, resolveSamplingConfig, sampleToken } from './model/sampling.js';
 export type { SamplingConfig } from './model/sampling.js';
@@ -25,7 +27,7 @@ export { generationStopIds } from './model/stop-ids.js';
 export type { GenerateOptions, GenerateResult, StopReason } from './model/generate.js';
 
 export { memoryFileSource } from './checkpoint/file-source.js';
-export type { FileSource } from './checkpoint/file-source.js';
+export type { FileSource, RandomAccessFile } from './checkpoint/file-source.js';
 export { loadModel, requireTokenizer } from './checkpoint/load-model.js';
 export type { CheckpointFormat, LoadedModel, LoadModelOptions } from './checkpoint/load-model.js';
 export { parseLlama2cCheckpoint, permuteForRotateHalf } from './checkpoint/llama2c.js';

@@ -6,7 +6,7 @@ import {
   type ModelManifest, type PtuneErrorCode, type RunResponse, type ServedLanguageModel,
 } from '@ptune/core';
 import { nodeBackendOptions, resolveModelSource } from '@ptune/core/node';
-import { addModelOptions, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
+import { addModelOptions, parseNumber, printJson, resolveOptions, type ModelOptions } from '../shared-options.js';
 
 interface ServeModelFlags extends ModelOptions {
   port: number;
@@ -124,7 +124,7 @@ export function serveModelCommand(): Command {
     .action(async (flags: ServeModelFlags) => {
       const id = modelId(flags);
       await initBackend(flags.backend, nodeBackendOptions());
-      const { manifest, loaded } = await describeModel(await resolveModelSource(flags.model), id);
+      const { manifest, loaded } = await describeModel(await resolveModelSource(flags.model, resolveOptions(flags)), id);
       const served = { model: loaded.model, tokenizer: requireTokenizer(loaded) };
       const server = createServer(handler(manifest, served, flags));
       await new Promise<void>((resolve, reject) => {

@@ -1,34 +1,19 @@
 /**
- * Hugging Face `LlamaForCausalLM` / `Qwen2ForCausalLM` checkpoints: `config.json` +
- * `model.safetensors`, or shards listed in `model.safetensors.index.json`. Weights are already in
- * the rotate-half RoPE layout.
+ * Hugging Face `LlamaForCausalLM` / `Qwen2ForCausalLM` checkpoints: `config.json` + weights
+ * (safetensors or PyTorch `.bin`, single or sharded; see `readCheckpointParameters`). Weights are
+ * already in the rotate-half RoPE layout.
  */
 import { PtuneError } from '../errors.js';
 import { llamaParameterShapes, resolveLlamaConfig, type LlamaConfig } from '../model/llama-config.js';
 import type { HostTensor } from '../model/parameters.js';
-import { parseSafetensors, toFloat32 } from '../safetensors/safetensors.js';
 import type { FileSource } from './file-source.js';
 import { ropeFromHf, ropeScalingToHf } from './hf-rope.js';
+import { readCheckpointParameters, readJson } from './read-parameters.js';
 
 export interface HfCheckpoint {
   readonly config: LlamaConfig;
   readonly params: Map<string, HostTensor>;
   readonly rawConfig: Record<string, unknown>;
-}
-
-/** Tensors HF checkpoints may carry that are derived, not parameters. */
-const IGNORED_TENSORS = /(^|\.)rotary_emb\.inv_freq$/;
-
-export async function readJson(source: FileSource, name: string): Promise<Record<string, unknown> | null> {
-  const bytes = await source.read(name);
-  if (!bytes) return null;
-  try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JSON object');
-    return value as Record<string, unknown>;
-  } catch (error) {
-    throw new PtuneError('CHECKPOINT_INVALID', `${source.description}/${name}: invalid JSON (${(error as Error).message})`);
-  }
 }
 
 function numberField(raw: Record<string, unknown>, key: string, where: string, fallback?: number): number {
@@ -103,36 +88,12 @@ export function llamaConfigFromHf(raw: Record<string, unknown>, where: string): 
   );
 }
 
-/** Reads every tensor of a single or sharded safetensors checkpoint as float32. */
-export async function readSafetensorsParameters(source: FileSource): Promise<Map<string, HostTensor>> {
-  const index = await readJson(source, 'model.safetensors.index.json');
-  let files = ['model.safetensors'];
-  if (index) {
-    const weightMap = index.weight_map;
-    if (typeof weightMap !== 'object' || weightMap === null) {
-      throw new PtuneError('CHECKPOINT_INVALID', `${source.description}/model.safetensors.index.json: no weight_map`);
-    }
-    files = [...new Set(Object.values(weightMap as Record<string, unknown>).map(String))].sort();
-  }
-  const params = new Map<string, HostTensor>();
-  for (const file of files) {
-    const bytes = await source.read(file);
-    const where = `${source.description}/${file}`;
-    if (!bytes) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${where} does not exist`);
-    for (const [name, entry] of parseSafetensors(bytes, where).tensors) {
-      if (IGNORED_TENSORS.test(name)) continue;
-      params.set(name, { shape: entry.shape, data: toFloat32(entry, name, where) });
-    }
-  }
-  return params;
-}
-
 /** Loads a HF-layout Llama checkpoint; CONFIG_MISMATCH when weights and config disagree. */
 export async function loadHfLlama(source: FileSource): Promise<HfCheckpoint> {
   const rawConfig = await readJson(source, 'config.json');
   if (!rawConfig) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${source.description}/config.json does not exist`);
   const config = llamaConfigFromHf(rawConfig, `${source.description}/config.json`);
-  const params = await readSafetensorsParameters(source);
+  const params = await readCheckpointParameters(source);
   if (config.tiedEmbeddings) params.delete('lm_head.weight'); // tied weights once
   const expected = llamaParameterShapes(config);
   const unexpected = [...params.keys()].filter((name) => !expected.has(name));

@@ -48,7 +48,7 @@ describe('Hugging Face T5 loader', () => {
     expect(loaded.format).toBe('hf');
     expect(loaded.model).toBeInstanceOf(T5Model);
     expect(loaded.model.architecture).toBe('t5');
-    expect(loaded.model.fingerprint).toBe(fingerprintParameters(params));
+    expect(loaded.model.fingerprint).toBe(await fingerprintParameters(params));
     const unknown = { 'config.json': encode({ ...config, model_type: 'bert', architectures: ['BertModel'] }), 'model.safetensors': weightBytes };
     await expect(loadModel(source(unknown))).rejects.toMatchObject({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringMatching(/"bert".*llama, qwen2, t5/) });
   });
@@ -82,7 +82,7 @@ describe('Hugging Face T5 loader', () => {
     aliased.set('decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight', params.get('decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight')!);
     const loaded = await loadHfT5(source({ 'config.json': configBytes, 'model.safetensors': weights(aliased) }));
     expect([...loaded.params.keys()].sort()).toEqual([...params.keys()].sort());
-    expect(fingerprintParameters(loaded.params)).toBe(fingerprintParameters(params));
+    expect(await fingerprintParameters(loaded.params)).toBe(await fingerprintParameters(params));
   });
 
   it('a tied checkpoint drops lm_head and embed_tokens copies of the table', async () => {

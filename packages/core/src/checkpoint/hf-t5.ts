@@ -1,21 +1,20 @@
 /**
  * Hugging Face `T5ForConditionalGeneration` checkpoints (original T5, T5 1.1 / LM-adapted,
- * Flan-T5): `config.json` + `model.safetensors`, or shards listed in `model.safetensors.index.json`.
+ * Flan-T5): `config.json` + weights (safetensors or PyTorch `.bin`, single or sharded; see
+ * `readCheckpointParameters`). Which tensors are shared is decided in `t5-tying.ts`.
  */
 import { PtuneError } from '../errors.js';
 import type { HostTensor } from '../model/parameters.js';
 import { resolveT5Config, t5ParameterShapes, type T5Config, type T5FeedForward } from '../model/t5-config.js';
 import type { FileSource } from './file-source.js';
-import { readJson, readSafetensorsParameters } from './hf-llama.js';
+import { readCheckpointParameters, readJson } from './read-parameters.js';
+import { resolveT5Head, tieEncoderToDecoder, type T5Head } from './t5-tying.js';
 
 export interface HfT5Checkpoint {
   readonly config: T5Config;
   readonly params: Map<string, HostTensor>;
   readonly rawConfig: Record<string, unknown>;
 }
-
-/** Names HF gives the one embedding table besides `shared.weight`. */
-const EMBEDDING_ALIASES = ['encoder.embed_tokens.weight', 'decoder.embed_tokens.weight'];
 
 /** Old checkpoints carry a cross-attention bias table that T5 never uses (HF ignores it too). */
 const IGNORED_TENSORS = /^decoder\.block\.0\.layer\.1\.EncDecAttention\.relative_attention_bias\.weight$/;
@@ -29,8 +28,13 @@ function numberField(raw: Record<string, unknown>, key: string, where: string, f
   return value;
 }
 
-/** Maps a HF T5 `config.json` to a T5Config, refusing feed-forward variants this runtime does not implement. */
-export function t5ConfigFromHf(raw: Record<string, unknown>, where: string): T5Config {
+/**
+ * Maps a HF T5 `config.json` to a T5Config, refusing feed-forward variants this runtime does not
+ * implement. Without `head` the output head is what the config alone says (`tie_word_embeddings`,
+ * default true, and `scale_decoder_outputs`, default the same); `loadHfT5` passes the head
+ * `resolveT5Head` settled against the tensors.
+ */
+export function t5ConfigFromHf(raw: Record<string, unknown>, where: string, head?: T5Head): T5Config {
   const architectures = Array.isArray(raw.architectures) ? raw.architectures : [];
   if (raw.model_type !== 't5' && !architectures.includes('T5ForConditionalGeneration')) {
     throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `${where}: model_type ${JSON.stringify(raw.model_type)} / architectures ${JSON.stringify(architectures)} is not a T5 model`);
@@ -43,7 +47,12 @@ export function t5ConfigFromHf(raw: Record<string, unknown>, where: string): T5C
       `${where}: feed_forward_proj ${JSON.stringify(projection)} is not supported (${Object.keys(FEED_FORWARDS).join(', ')})`,
     );
   }
+  if (raw.tie_word_embeddings === false && raw.scale_decoder_outputs === true) {
+    throw new PtuneError('CONFIG_MISMATCH', `${where}: tie_word_embeddings: false with scale_decoder_outputs: true: transformers 4 would not scale the decoder outputs, transformers 5 would`);
+  }
   const nLayers = numberField(raw, 'num_layers', where);
+  const tied = head?.tiedEmbeddings ?? raw.tie_word_embeddings !== false;
+  const scaled = head?.scaleDecoderOutputs ?? (typeof raw.scale_decoder_outputs === 'boolean' ? raw.scale_decoder_outputs : tied);
   return resolveT5Config(
     {
       vocabSize: numberField(raw, 'vocab_size', where),
@@ -57,7 +66,8 @@ export function t5ConfigFromHf(raw: Record<string, unknown>, where: string): T5C
       relativeMaxDistance: numberField(raw, 'relative_attention_max_distance', where, 128),
       feedForward,
       normEps: numberField(raw, 'layer_norm_epsilon', where, 1e-6),
-      tiedEmbeddings: raw.tie_word_embeddings !== false, // HF's T5Config default is true
+      tiedEmbeddings: tied,
+      ...(scaled !== tied ? { scaleDecoderOutputs: scaled } : {}),
       maxSeqLen: numberField(raw, 'n_positions', where, 512),
       padId: numberField(raw, 'pad_token_id', where, 0),
       eosId: numberField(raw, 'eos_token_id', where, 1),
@@ -67,26 +77,17 @@ export function t5ConfigFromHf(raw: Record<string, unknown>, where: string): T5C
   );
 }
 
-/**
- * One embedding table under `shared.weight`: taken from an `embed_tokens` alias (or a tied
- * `lm_head`) when a checkpoint stores it only there, aliases dropped so the fingerprint counts it once.
- */
-function unifyEmbeddings(params: Map<string, HostTensor>, config: T5Config): void {
-  const candidates = [...EMBEDDING_ALIASES, ...(config.tiedEmbeddings ? ['lm_head.weight'] : [])];
-  const source = params.has('shared.weight') ? null : candidates.find((name) => params.has(name));
-  if (source) params.set('shared.weight', params.get(source)!);
-  for (const alias of EMBEDDING_ALIASES) params.delete(alias);
-  if (config.tiedEmbeddings) params.delete('lm_head.weight');
-}
-
 /** Loads a HF-layout T5 checkpoint; CONFIG_MISMATCH names a missing, misshapen or unexpected tensor. */
 export async function loadHfT5(source: FileSource): Promise<HfT5Checkpoint> {
   const rawConfig = await readJson(source, 'config.json');
   if (!rawConfig) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${source.description}/config.json does not exist`);
-  const config = t5ConfigFromHf(rawConfig, `${source.description}/config.json`);
-  const params = await readSafetensorsParameters(source);
+  const where = `${source.description}/config.json`;
+  const declared = t5ConfigFromHf(rawConfig, where); // refuses unsupported configs before the weights are read
+  const params = await readCheckpointParameters(source);
   for (const name of params.keys()) if (IGNORED_TENSORS.test(name)) params.delete(name);
-  unifyEmbeddings(params, config);
+  const head = resolveT5Head(rawConfig, params, source.description);
+  if (rawConfig.tie_encoder_decoder === true) tieEncoderToDecoder(params, { encoder: declared.nLayers, decoder: declared.nDecoderLayers }, source.description);
+  const config = t5ConfigFromHf(rawConfig, where, head);
   const expected = t5ParameterShapes(config);
   const unexpected = [...params.keys()].filter((name) => !expected.has(name));
   if (unexpected.length > 0) {
@@ -113,6 +114,7 @@ export function t5ConfigToHf(config: T5Config): Record<string, unknown> {
     ...(config.feedForward === 'gated-gelu' ? { dense_act_fn: 'gelu_new', is_gated_act: true } : { dense_act_fn: 'relu', is_gated_act: false }),
     layer_norm_epsilon: config.normEps,
     tie_word_embeddings: config.tiedEmbeddings,
+    scale_decoder_outputs: config.scaleDecoderOutputs ?? config.tiedEmbeddings,
     is_encoder_decoder: true,
     n_positions: config.maxSeqLen,
     pad_token_id: config.padId,

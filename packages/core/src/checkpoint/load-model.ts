@@ -7,9 +7,10 @@ import { T5Model } from '../model/t5.js';
 import { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { loadTokenizerFromSource } from '../tokenizer/tokenizer-files.js';
 import type { FileSource } from './file-source.js';
-import { loadHfLlama, readJson } from './hf-llama.js';
+import { loadHfLlama } from './hf-llama.js';
 import { loadHfT5 } from './hf-t5.js';
 import { parseLlama2cCheckpoint } from './llama2c.js';
+import { readJson } from './read-parameters.js';
 
 export type CheckpointFormat = 'llama2c' | 'hf';
 
@@ -70,10 +71,10 @@ async function loadHfModel(source: FileSource, rawConfig: Record<string, unknown
   const options = { source: source.description };
   if (hfModelType(rawConfig, `${source.description}/config.json`) === 't5') {
     const { config, params } = await loadHfT5(source);
-    return new T5Model(config, params, fingerprintParameters(params), options);
+    return new T5Model(config, params, await fingerprintParameters(params), options);
   }
   const { config, params } = await loadHfLlama(source);
-  return new LlamaModel(config, params, fingerprintParameters(params), options);
+  return new LlamaModel(config, params, await fingerprintParameters(params), options);
 }
 
 /**
@@ -96,6 +97,6 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
     const tokenizerBytes = await source.read(files.tokenizer);
     if (tokenizerBytes) tokenizer = TextTokenizer.fromLlama2cFile(tokenizerBytes, config.vocabSize, `${source.description}/${files.tokenizer}`);
   }
-  const model = new LlamaModel(config, params, fingerprintParameters(params), { source: source.description });
+  const model = new LlamaModel(config, params, await fingerprintParameters(params), { source: source.description });
   return { model, tokenizer, format: 'llama2c', source: source.description };
 }

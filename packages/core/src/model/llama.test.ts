@@ -16,7 +16,7 @@ describeEachBackend('Llama vs Hugging Face transformers (reference/llama-tiny)',
 
   beforeAll(async () => {
     const { config, params } = await loadHfLlama(localFileSource(assetPath('reference', 'llama-tiny')));
-    model = new LlamaModel(config, params, fingerprintParameters(params));
+    model = new LlamaModel(config, params, await fingerprintParameters(params));
   });
   afterAll(() => model.dispose());
 

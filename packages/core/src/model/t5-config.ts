@@ -24,10 +24,15 @@ export interface T5Config {
   readonly feedForward: T5FeedForward;
   readonly normEps: number;
   /**
-   * The classifier reuses the embedding table, scaled by dModel^-0.5 (original T5); T5 1.1 has a
-   * separate `lm_head` and no scaling.
+   * The classifier reuses the embedding table (original T5); T5 1.1 has a separate `lm_head`.
    */
   readonly tiedEmbeddings: boolean;
+  /**
+   * Decoder outputs are scaled by dModel^-0.5 before the head (transformers' `scale_decoder_outputs`).
+   * Absent: as `tiedEmbeddings` (original T5 scales its tied head, T5 1.1 does not). Set only where
+   * the two differ (a tied head without scaling, a separate `lm_head` with it).
+   */
+  readonly scaleDecoderOutputs?: boolean;
   /** Longest encoder input and decoder output (T5 has no positional table; a guard on memory). */
   readonly maxSeqLen: number;
   readonly padId: number;

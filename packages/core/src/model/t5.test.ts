@@ -32,7 +32,7 @@ describeEachBackend('T5 vs Hugging Face transformers (reference/t5-tiny)', (back
 
   beforeAll(async () => {
     const { config, params } = await loadHfT5(localFileSource(assetPath('reference', 't5-tiny')));
-    model = new T5Model(config, params, fingerprintParameters(params));
+    model = new T5Model(config, params, await fingerprintParameters(params));
   });
   afterAll(() => model.dispose());
 
@@ -140,7 +140,7 @@ describeEachBackend('T5 vs Hugging Face transformers (reference/t5-tiny)', (back
   });
 
   it('the gradient reaches the input embeddings (soft prompt) and leaves the weights frozen', async () => {
-    const before = fingerprintParameters(await model.exportParameters());
+    const before = await fingerprintParameters(await model.exportParameters());
     expect(before).toBe(model.fingerprint);
     const prompt = tf.variable(tf.randomNormal([3, model.dModel], 0, 0.5, 'float32', 7) as tf.Tensor2D, true, 't5-test-prompt');
     const ids = rows(inputs.t5_ids!.input_ids!);
@@ -154,7 +154,7 @@ describeEachBackend('T5 vs Hugging Face transformers (reference/t5-tiny)', (back
     expect(grads[prompt.name]!.shape).toEqual([3, model.dModel]);
     expect(gradient.every(Number.isFinite)).toBe(true);
     expect(Math.max(...Array.from(gradient, Math.abs))).toBeGreaterThan(0);
-    expect(fingerprintParameters(await model.exportParameters())).toBe(before);
+    expect(await fingerprintParameters(await model.exportParameters())).toBe(before);
     tf.dispose([value, prompt, ...Object.values(grads)]);
   });
 });
@@ -198,7 +198,7 @@ describeEachBackend('T5 vs the plain-JS transcription of modeling_t5 (long input
   const atol = tolerance(backend);
   for (const [name, checkpoint] of Object.entries(VARIANTS)) {
     it(`${name}: decoder logits for 40 encoder and 24 decoder tokens, full pass and with the cache`, async () => {
-      const model = new T5Model(checkpoint.config, checkpoint.params, fingerprintParameters(checkpoint.params));
+      const model = new T5Model(checkpoint.config, checkpoint.params, await fingerprintParameters(checkpoint.params));
       const expected = new T5Reference(checkpoint.config, checkpoint.params).logits(LONG_IDS, LONG_DECODER_IDS);
       const logits = model.forward({ ids: [LONG_IDS] }, { ids: [LONG_DECODER_IDS] });
       const data = await logits.data();

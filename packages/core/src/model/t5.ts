@@ -12,8 +12,9 @@
  *   (bidirectional in the encoder, causal in the decoder; cross-attention has none). Positions
  *   are stream indices, as in Hugging Face: only differences matter, so a left-padded row
  *   attends exactly as the same row alone (pads are masked keys).
- * - The classifier is a separate `lm_head` (T5 1.1) or the embedding table with the decoder
- *   output scaled by dModel^-0.5 (original T5), multiplied in the table's own layout.
+ * - The classifier is a separate `lm_head` (T5 1.1) or the embedding table (original T5),
+ *   multiplied in the table's own layout; the decoder output is scaled by dModel^-0.5 where
+ *   `scaleDecoderOutputs` says so (default: when tied).
  * - `input` is the encoder stream (where soft prompts go); `decoderInput` the decoder stream,
  *   by default the decoder start token alone. Incremental decoding runs the encoder once and
  *   caches its keys/values for cross-attention plus the decoder's self-attention cache.
@@ -310,7 +311,7 @@ export class T5Model implements FrozenLanguageModel {
   }
 
   logitsFromHidden(hidden: tf.Tensor2D): tf.Tensor2D {
-    if (!this.config.tiedEmbeddings) return vocabularyLogits(hidden, this.head);
+    if (!(this.config.scaleDecoderOutputs ?? this.config.tiedEmbeddings)) return vocabularyLogits(hidden, this.head);
     return tf.tidy(() => vocabularyLogits(tf.mul(hidden, this.config.dModel ** -0.5), this.head));
   }
 

@@ -1,5 +1,6 @@
 /** Node-only entry (`@ptune/core/node`): file system, Hub downloads, WebGPU through Dawn. */
 export { localFileSource, singleFileSource } from './local-file-source.js';
+export { nodeSha256 } from './node-sha256.js'; // importing it installs node:crypto's sha256 for the core
 export { DEFAULT_MODEL, NAMED_MODELS, loadModelFromSpec, resolveModelSource } from './resolve-model.js';
 export type { NamedModel, ResolveModelOptions } from './resolve-model.js';
 export { provideNodeGpu } from './webgpu-provider.js';

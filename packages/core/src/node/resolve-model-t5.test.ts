@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/backends.js';
 import { parseSafetensors, serializeSafetensors, toFloat32 } from '../safetensors/safetensors.js';
 import { assetPath, maxAbsDiff } from '../test-support/assets.js';
+import { torchSave } from '../test-support/torch-archive.js';
 import { loadModelFromSpec, resolveModelSource } from './resolve-model.js';
 
 const T5_DIR = assetPath('reference', 't5-tiny');
@@ -31,9 +32,9 @@ function shards(): Map<string, Uint8Array> {
 }
 
 /**
- * A loopback Hub with three T5 repos shaped like the real ones: an LM-adapted T5 1.1 repo
- * (config + spiece.model + model.safetensors, no tokenizer.json), a sharded one, and one with
- * only PyTorch weights.
+ * A loopback Hub with T5 repos shaped like the real ones: an LM-adapted T5 1.1 repo
+ * (config + spiece.model + model.safetensors, no tokenizer.json), a sharded one, one with only
+ * PyTorch weights, and one without weights.
  */
 function hubFiles(): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
@@ -42,7 +43,9 @@ function hubFiles(): Map<string, Uint8Array> {
   };
   repo('google/t5-tiny-lm-adapt', [['config.json', config], ['spiece.model', spiece], ['model.safetensors', weights]]);
   repo('google/t5-tiny-sharded', [['config.json', config], ['spiece.model', spiece], ...shards()]);
-  repo('google/t5-tiny-pytorch', [['config.json', config], ['spiece.model', spiece], ['pytorch_model.bin', weights]]);
+  const params = new Map([...parseSafetensors(weights).tensors].map(([name, entry]) => [name, { shape: entry.shape, data: toFloat32(entry, name) }]));
+  repo('google/t5-tiny-pytorch', [['config.json', config], ['spiece.model', spiece], ['pytorch_model.bin', torchSave(params, 'pytorch_model')]]);
+  repo('google/t5-tiny-no-weights', [['config.json', config], ['spiece.model', spiece]]);
   return files;
 }
 
@@ -105,10 +108,18 @@ describe('T5 repos from the Hub (loopback server)', () => {
     expect(asked).not.toContain('model.safetensors');
   });
 
-  it('a repo with only PyTorch weights is a clear CHECKPOINT_NOT_FOUND', async () => {
-    await expect(loadModelFromSpec('google/t5-tiny-pytorch', { hub })).rejects.toMatchObject({
+  it('a repo with only PyTorch weights (google/t5-*-lm-adapt on main) downloads and loads pytorch_model.bin', async () => {
+    const loaded = await loadModelFromSpec('google/t5-tiny-pytorch', { hub });
+    const local = await loadModelFromSpec(T5_DIR);
+    expect(loaded.model.fingerprint).toBe(local.model.fingerprint);
+    const asked = requests.filter((r) => r.startsWith('/google/t5-tiny-pytorch/')).map((r) => r.split('/').pop());
+    expect(asked.slice(-4)).toEqual(['model.safetensors.index.json', 'model.safetensors', 'pytorch_model.bin.index.json', 'pytorch_model.bin']);
+  });
+
+  it('a repo without weights is a CHECKPOINT_NOT_FOUND naming every file looked for', async () => {
+    await expect(loadModelFromSpec('google/t5-tiny-no-weights', { hub })).rejects.toMatchObject({
       code: 'CHECKPOINT_NOT_FOUND',
-      message: expect.stringMatching(/google\/t5-tiny-pytorch has no model\.safetensors.*only safetensors/),
+      message: 'Hub repo google/t5-tiny-no-weights has no weights; looked for model.safetensors.index.json, model.safetensors, pytorch_model.bin.index.json, pytorch_model.bin',
     });
   });
 });

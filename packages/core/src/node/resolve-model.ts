@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileSource } from '../checkpoint/file-source.js';
 import { downloadHubFiles, type HubDownloadOptions } from '../checkpoint/hub/index.js';
-import { readJson } from '../checkpoint/hf-llama.js';
+import { readJson, shardFiles, WEIGHT_FILES } from '../checkpoint/read-parameters.js';
 import { loadModel, type LoadedModel } from '../checkpoint/load-model.js';
 import { PtuneError } from '../errors.js';
 import { localFileSource, singleFileSource } from './local-file-source.js';
@@ -18,8 +18,13 @@ export const DEFAULT_MODEL: NamedModel = 'stories260K';
 export interface ResolveModelOptions {
   /** Defaults to `$PT_ASSETS_DIR`. */
   readonly assetsDir?: string;
+  /**
+   * For Hub repo ids: a branch, tag, commit or pull-request ref (`refs/pr/1`, where the Hub's
+   * safetensors conversions live); default `main`. Refused for named models and local paths.
+   */
+  readonly revision?: string;
   /** Hub settings (base URL, cache dir, token, fetch, progress) for names that are downloaded. */
-  readonly hub?: Omit<HubDownloadOptions, 'repo' | 'files' | 'optionalFiles'>;
+  readonly hub?: Omit<HubDownloadOptions, 'repo' | 'files' | 'optionalFiles' | 'revision'>;
 }
 
 const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
@@ -29,6 +34,10 @@ const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
  * else the Hub cache, else a download), a local folder or `.bin` file, or a Hub repo id.
  */
 export async function resolveModelSource(spec: string, options: ResolveModelOptions = {}): Promise<FileSource> {
+  const isRepo = !(spec in NAMED_MODELS) && !existsSync(spec) && REPO_ID.test(spec);
+  if (options.revision !== undefined && !isRepo) {
+    throw new PtuneError('INVALID_ARGUMENT', `a revision (${JSON.stringify(options.revision)}) applies to Hub repo ids only, not to "${spec}"`);
+  }
   if (spec in NAMED_MODELS) {
     const named = NAMED_MODELS[spec as NamedModel];
     const assetsDir = options.assetsDir ?? process.env.PT_ASSETS_DIR;
@@ -48,33 +57,36 @@ export async function resolveModelSource(spec: string, options: ResolveModelOpti
 /**
  * A Hugging Face layout repo: `config.json`, the tokenizer (`tokenizer.json` with its
  * `tokenizer_config.json`, else SentencePiece's `spiece.model`, which is all T5 1.1 / LM-adapted
- * repos ship), and `model.safetensors` or the
- * shards its index lists. Llama and T5 repos differ only in those optional files.
+ * repos ship), and the weights `from_pretrained` would pick (see `downloadWeights`). Llama and T5
+ * repos differ only in those optional files.
  */
 async function downloadHfRepo(repo: string, options: ResolveModelOptions): Promise<FileSource> {
-  const hub = { ...options.hub, repo };
-  const first = await downloadHubFiles({
-    ...hub,
-    files: ['config.json', 'tokenizer.json', 'model.safetensors.index.json'],
-    optionalFiles: ['tokenizer.json', 'tokenizer_config.json', 'model.safetensors.index.json'],
-  });
+  const hub: HubRepo = { ...options.hub, repo, ...(options.revision === undefined ? {} : { revision: options.revision }) };
+  const first = await downloadHubFiles({ ...hub, files: ['config.json', 'tokenizer.json'], optionalFiles: ['tokenizer.json', 'tokenizer_config.json'] });
   if (!first.files['tokenizer.json']) await downloadHubFiles({ ...hub, files: [], optionalFiles: ['spiece.model'] });
-  let weights = ['model.safetensors'];
-  const index = first.files['model.safetensors.index.json'];
-  if (index) {
-    const source = localFileSource(first.snapshotDir);
-    const weightMap = (await readJson(source, 'model.safetensors.index.json'))?.weight_map;
-    if (typeof weightMap !== 'object' || weightMap === null) {
-      throw new PtuneError('CHECKPOINT_INVALID', `${source.description}/model.safetensors.index.json: no weight_map`);
-    }
-    weights = [...new Set(Object.values(weightMap as Record<string, unknown>).map(String))];
+  await downloadWeights(hub, first.snapshotDir);
+  return localFileSource(first.snapshotDir);
+}
+
+type HubRepo = Omit<HubDownloadOptions, 'files' | 'optionalFiles'>;
+
+/**
+ * The first weights the repo has in Hugging Face's order of preference (safetensors index and
+ * shards, model.safetensors, the pytorch_model.bin index and shards, pytorch_model.bin): repos such
+ * as google/t5-*-lm-adapt ship only `.bin` on main. Absent files are remembered by the cache.
+ */
+async function downloadWeights(hub: HubRepo, snapshotDir: string): Promise<void> {
+  const where = `Hub repo ${hub.repo}${hub.revision ? ` at ${hub.revision}` : ''}`;
+  for (const { file, sharded } of WEIGHT_FILES) {
+    const found = await downloadHubFiles({ ...hub, files: [], optionalFiles: [file] });
+    if (!found.files[file]) continue;
+    if (!sharded) return;
+    const index = await readJson(localFileSource(snapshotDir), file);
+    const shards = await downloadHubFiles({ ...hub, files: [], optionalFiles: shardFiles(index!, `${where}: ${file}`) });
+    if (shards.missing.length > 0) throw new PtuneError('CHECKPOINT_NOT_FOUND', `${where} has no ${shards.missing.join(', ')} (listed in its ${file})`);
+    return;
   }
-  const result = await downloadHubFiles({ ...hub, files: [], optionalFiles: weights });
-  if (result.missing.length > 0) {
-    const why = index ? 'listed in its model.safetensors.index.json' : 'nor model.safetensors.index.json: only safetensors weights can be loaded (not pytorch_model.bin)';
-    throw new PtuneError('CHECKPOINT_NOT_FOUND', `Hub repo ${repo} has no ${result.missing.join(', ')} (${why})`);
-  }
-  return localFileSource(result.snapshotDir);
+  throw new PtuneError('CHECKPOINT_NOT_FOUND', `${where} has no weights; looked for ${WEIGHT_FILES.map((w) => w.file).join(', ')}`);
 }
 
 /** Resolves `spec` and loads the model (see `resolveModelSource`). */

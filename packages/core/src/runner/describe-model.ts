@@ -1,7 +1,8 @@
 import type { FileSource } from '../checkpoint/file-source.js';
 import { loadModel, type LoadedModel } from '../checkpoint/load-model.js';
 import { PtuneError } from '../errors.js';
-import { MODEL_ID_PATTERN, MODEL_MANIFEST_VERSION, sha256Hex, validateModelManifest, type ModelFileEntry, type ModelManifest } from './model-manifest.js';
+import { sha256Hex } from '../hash/sha256.js';
+import { MODEL_ID_PATTERN, MODEL_MANIFEST_VERSION, validateModelManifest, type ModelFileEntry, type ModelManifest } from './model-manifest.js';
 
 /**
  * Loads a model from `source` and describes it as a host would publish it: the fingerprint comes
@@ -17,7 +18,7 @@ export async function describeModel(source: FileSource, id: string): Promise<{ m
     ...(source.list ? { list: () => source.list!() } : {}),
     async read(name) {
       const bytes = await source.read(name);
-      if (bytes && !files.some((f) => f.name === name)) files.push({ name, bytes: bytes.byteLength, sha256: sha256Hex(bytes) });
+      if (bytes && !files.some((f) => f.name === name)) files.push({ name, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) });
       return bytes;
     },
   };

@@ -1,5 +1,3 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ArtifactArchitecture } from '../artifact/manifest.js';
 import { PtuneError } from '../errors.js';
 
@@ -37,10 +35,6 @@ export interface ModelManifest {
   readonly maxSeqLen: number;
   /** The files `loadModel` reads, in the order it reads them. */
   readonly files: readonly ModelFileEntry[];
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return bytesToHex(sha256(bytes));
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,7 @@
 import { PtuneError } from '../errors.js';
+import { decodeFloat32, type DecodeFloatOptions } from './float-decode.js';
+
+export { float16ToFloat32 } from './float-decode.js';
 
 /**
  * The safetensors format: an 8-byte little-endian header length N, N bytes of JSON header
@@ -34,48 +37,74 @@ function isDtype(value: unknown): value is SafetensorsDtype {
   return typeof value === 'string' && value in DTYPE_BYTES;
 }
 
-/** Parses a safetensors file held in memory. Every malformed input is a SAFETENSORS_INVALID error. */
-export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
-  if (bytes.byteLength < 8) throw invalid(source, `file is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, bytes.byteLength - 8))) {
-    throw invalid(source, `header length ${headerLength} exceeds the ${bytes.byteLength - 8} bytes after it`);
+/** Where a tensor lies in a safetensors file: `[begin, end)` relative to the data section. */
+export interface SafetensorsLayoutEntry {
+  readonly dtype: SafetensorsDtype;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** A safetensors header: where the data section starts and where each tensor lies in it. */
+export interface SafetensorsLayout {
+  readonly dataStart: number;
+  readonly tensors: ReadonlyMap<string, SafetensorsLayoutEntry>;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * The length of the JSON header a safetensors file of `fileLength` bytes declares in its first 8
+ * bytes (`prefix` holds at least those). SAFETENSORS_INVALID when it cannot fit.
+ */
+export function safetensorsHeaderLength(prefix: Uint8Array, fileLength: number, source = 'safetensors'): number {
+  if (prefix.byteLength < 8 || fileLength < 8) throw invalid(source, `file is ${fileLength} bytes, shorter than the 8-byte header length`);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, fileLength - 8))) {
+    throw invalid(source, `header length ${headerLength} exceeds the ${fileLength - 8} bytes after it`);
   }
-  const headerEnd = 8 + Number(headerLength);
+  return Number(headerLength);
+}
+
+/**
+ * Parses the header of a safetensors file of `fileLength` bytes; `prefix` holds at least its first
+ * `8 + header length` bytes, so a file can be read tensor by tensor instead of whole.
+ */
+export function parseSafetensorsLayout(prefix: Uint8Array, fileLength: number, source = 'safetensors'): SafetensorsLayout {
+  const dataStart = 8 + safetensorsHeaderLength(prefix, fileLength, source);
+  if (prefix.byteLength < dataStart) throw invalid(source, `header needs ${dataStart} bytes, got ${prefix.byteLength}`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, dataStart)));
   } catch (error) {
     throw invalid(source, `header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw invalid(source, 'header is not a JSON object');
   }
-  const dataLength = bytes.byteLength - headerEnd;
-  const tensors = new Map<string, SafetensorsEntry>();
+  const dataLength = fileLength - dataStart;
+  const tensors = new Map<string, SafetensorsLayoutEntry>();
   let metadata: Record<string, string> = {};
-  const ranges: Array<[number, number, string]> = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      metadata = parseMetadata(raw, source);
-      continue;
-    }
-    const entry = parseEntry(name, raw, dataLength, source);
-    ranges.push([entry.begin, entry.end, name]);
-    tensors.set(name, {
-      dtype: entry.dtype,
-      shape: entry.shape,
-      bytes: bytes.subarray(headerEnd + entry.begin, headerEnd + entry.end),
-    });
+    if (name === '__metadata__') metadata = parseMetadata(raw, source);
+    else tensors.set(name, parseEntry(name, raw, dataLength, source));
   }
-  ranges.sort((a, b) => a[0] - b[0]);
+  const ranges = [...tensors].sort((a, b) => a[1].begin - b[1].begin);
   for (let i = 1; i < ranges.length; i++) {
-    const previous = ranges[i - 1]!;
-    const current = ranges[i]!;
-    if (current[0] < previous[1]) throw invalid(source, `tensors "${previous[2]}" and "${current[2]}" overlap`);
+    const [previousName, previous] = ranges[i - 1]!;
+    const [currentName, current] = ranges[i]!;
+    if (current.begin < previous.end) throw invalid(source, `tensors "${previousName}" and "${currentName}" overlap`);
   }
-  return { tensors, metadata };
+  return { dataStart, tensors, metadata };
+}
+
+/** Parses a safetensors file held in memory. Every malformed input is a SAFETENSORS_INVALID error. */
+export function parseSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  const layout = parseSafetensorsLayout(bytes, bytes.byteLength, source);
+  const tensors = new Map<string, SafetensorsEntry>();
+  for (const [name, { dtype, shape, begin, end }] of layout.tensors) {
+    tensors.set(name, { dtype, shape, bytes: bytes.subarray(layout.dataStart + begin, layout.dataStart + end) });
+  }
+  return { tensors, metadata: layout.metadata };
 }
 
 function parseMetadata(raw: unknown, source: string): Record<string, string> {
@@ -88,7 +117,7 @@ function parseMetadata(raw: unknown, source: string): Record<string, string> {
   return result;
 }
 
-function parseEntry(name: string, raw: unknown, dataLength: number, source: string) {
+function parseEntry(name: string, raw: unknown, dataLength: number, source: string): SafetensorsLayoutEntry {
   if (typeof raw !== 'object' || raw === null) throw invalid(source, `tensor "${name}" has no descriptor object`);
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (!isDtype(dtype)) throw invalid(source, `tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)}`);
@@ -108,40 +137,15 @@ function parseEntry(name: string, raw: unknown, dataLength: number, source: stri
   return { dtype, shape: shape as number[], begin, end };
 }
 
-/** Decodes a tensor's bytes to float32 (F32, F16 and BF16 are supported). */
-export function toFloat32(entry: SafetensorsEntry, name: string, source = 'safetensors'): Float32Array {
-  const { bytes } = entry;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = bytes.byteLength / DTYPE_BYTES[entry.dtype];
-  const out = new Float32Array(count);
-  switch (entry.dtype) {
-    case 'F32':
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-      return out;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = float16ToFloat32(view.getUint16(i * 2, true));
-      return out;
-    case 'BF16': {
-      const word = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < count; i++) {
-        word.setUint32(0, view.getUint16(i * 2, true) << 16);
-        out[i] = word.getFloat32(0);
-      }
-      return out;
-    }
-    default:
-      throw invalid(source, `tensor "${name}" has dtype ${entry.dtype}; a float dtype (F32, F16, BF16) is required`);
+/**
+ * Decodes a tensor's bytes to float32 (F32, F16 and BF16 are supported) at typed-array speed. With
+ * `allowView` an aligned F32 tensor comes back as a view into the file's bytes (no copy).
+ */
+export function toFloat32(entry: SafetensorsEntry, name: string, source = 'safetensors', options: DecodeFloatOptions = {}): Float32Array {
+  if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16') {
+    throw invalid(source, `tensor "${name}" has dtype ${entry.dtype}; a float dtype (F32, F16, BF16) is required`);
   }
-}
-
-/** Decodes an IEEE 754 binary16 bit pattern (0..0xffff) to its exact value. */
-export function float16ToFloat32(half: number): number {
-  const sign = half & 0x8000 ? -1 : 1;
-  const exponent = (half >> 10) & 0x1f;
-  const fraction = half & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+  return decodeFloat32(entry.bytes, entry.dtype, options);
 }
 
 const F32_SCRATCH = new Float32Array(1);

@@ -83,3 +83,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 }
+
+/**
+ * One `reference-scale/<folder>` case: its checkpoint folder, its reference tensors by name, and
+ * integer inputs (`input_ids`, `attention_mask`, ...) as rows.
+ */
+export function referenceScale(folder: string): { dir: string; tensor(name: string): ReferenceTensor; ids(name: string): number[][] } {
+  const tensors = referenceScaleOutputs(folder);
+  const tensor = (name: string): ReferenceTensor => requireTensor(tensors, name);
+  const ids = (name: string): number[][] => {
+    const { shape, data } = tensor(name);
+    const [batch, seq] = shape as [number, number];
+    return Array.from({ length: batch }, (_, b) => Array.from(data.subarray(b * seq, (b + 1) * seq)));
+  };
+  return { dir: assetPath('reference-scale', folder), tensor, ids };
+}

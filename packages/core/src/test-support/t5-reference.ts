@@ -134,7 +134,7 @@ export class T5Reference {
       x = T5Reference.add(x, this.feedForward(`${p}.2`, this.norm(`${p}.2.layer_norm.weight`, x)));
     }
     let out = this.norm('decoder.final_layer_norm.weight', x);
-    if (this.config.tiedEmbeddings) out = out.map((h) => h.map((v) => v * this.config.dModel ** -0.5));
+    if (this.config.scaleDecoderOutputs ?? this.config.tiedEmbeddings) out = out.map((h) => h.map((v) => v * this.config.dModel ** -0.5));
     return this.linear(this.config.tiedEmbeddings ? 'shared.weight' : 'lm_head.weight', out);
   }
 }

@@ -107,7 +107,7 @@ describeEachBackend('prompt tuning on T5 (reference/t5-tiny, SST-2)', (backend) 
       train: resolveTrainConfig({ steps: 4, batchSize: 8, evalEvery: 0, seed: 3 }),
       optimizer: { name: 'adafactor', learningRate: 0.3 },
     });
-    expect(fingerprintParameters(await model.exportParameters())).toBe(model.fingerprint);
+    expect(await fingerprintParameters(await model.exportParameters())).toBe(model.fingerprint);
     const loss = async (values: Float32Array) => {
       const prefix = tf.tensor2d(values, [prompt.promptLength, model.dModel]);
       const scalar = targetLoss(model, prefix, data.trainRows);

@@ -45,7 +45,7 @@ describe('prompt tuning on stories260K with SST-2 (wasm)', () => {
       train: resolveTrainConfig({ steps: 12, batchSize: 16, evalEvery: 0, seed: 3 }),
       onEvent: (e) => events.push(e.type),
     });
-    const after = fingerprintParameters(await (loaded.model as LlamaModel).exportParameters());
+    const after = await fingerprintParameters(await (loaded.model as LlamaModel).exportParameters());
     expect(after).toBe(loaded.model.fingerprint);
     expect(await fixedBatchLoss(result.promptValues)).toBeLessThan(await fixedBatchLoss(result.initialValues));
     expect(events.filter((e) => e === 'step')).toHaveLength(12);
@@ -90,8 +90,8 @@ describe('prompt tuning on stories260K with SST-2 (wasm)', () => {
     const before = await fixedCopyLoss(copy);
     const result = await trainFullModel({ model: copy, data, train: resolveTrainConfig({ steps: 5, batchSize: 8, evalEvery: 0, seed: 1 }), optimizer: { name: 'adam', learningRate: 3e-3 } });
     expect(result.state.step).toBe(5);
-    expect(fingerprintParameters(await copy.exportParameters())).not.toBe(loaded.model.fingerprint);
-    expect(fingerprintParameters(await (loaded.model as LlamaModel).exportParameters())).toBe(loaded.model.fingerprint);
+    expect(await fingerprintParameters(await copy.exportParameters())).not.toBe(loaded.model.fingerprint);
+    expect(await fingerprintParameters(await (loaded.model as LlamaModel).exportParameters())).toBe(loaded.model.fingerprint);
     expect(await fixedCopyLoss(copy)).toBeLessThan(before);
     copy.dispose();
   });

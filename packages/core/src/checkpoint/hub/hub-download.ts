@@ -23,7 +23,7 @@ export interface HubProgressEvent {
 export interface HubDownloadOptions {
   /** Repo id, "owner/name". */
   repo: string;
-  /** Branch, tag or commit; default "main". A cached branch is not re-checked for new commits. */
+  /** Branch, tag, commit or pull-request ref ("refs/pr/1"); default "main". A cached branch is not re-checked for new commits. */
   revision?: string;
   /** Paths inside the repo, e.g. "stories260K/stories260K.bin". */
   files: string[];
