@@ -82,7 +82,7 @@ for (const folder of ['llama-tiny', 't5-tiny']) {
       expect(plan.microBatches.flat().sort((a, b) => a - b)).toEqual(rows.map((_, i) => i));
       const peak = await peakBytes(async () => {
         for (const group of plan.microBatches) {
-          const { value, grads } = tf.variableGrads(() => tf.neg(tf.sum(targetLogProbs(model, prompt, group.map((i) => rows[i]!), { recompute: plan.recompute }).logProbs)), [prompt]);
+          const { value, grads } = tf.variableGrads(() => tf.neg(tf.sum(targetLogProbs(model, prompt, group.map((i) => rows[i]!), { recompute: plan.recompute }).logProbs)) as tf.Scalar, [prompt]);
           tf.dispose([value, ...Object.values(grads)]);
         }
       });

@@ -13,7 +13,7 @@ import { batchGradients, type TrainingObjective } from './train-loop.js';
 for (const folder of ['llama-tiny', 't5-tiny']) {
   describeEachBackend(`batch 32 stays batch 32: accumulated micro-batches give the full-batch gradient (${folder})`, (backend) => {
     let model: FrozenLanguageModel;
-    let prompt: tf.Variable;
+    let prompt: tf.Variable<tf.Rank.R2>;
     const rng = createRng(7);
     const rows = Array.from({ length: 32 }, (_, r) => ({
       inputIds: Array.from({ length: 5 + (r % 9) * 3 }, () => 3 + Math.floor(rng() * 400)),
@@ -31,7 +31,7 @@ for (const folder of ['llama-tiny', 't5-tiny']) {
     const objective = (microBatches: number[][], recompute: boolean): TrainingObjective => ({
       variables: [prompt],
       exampleCount: rows.length,
-      lossSum: (indices, options) => tf.tidy(() => tf.neg(tf.sum(targetLogProbs(model, prompt, indices.map((i) => rows[i]!), options).logProbs))),
+      lossSum: (indices, options) => tf.tidy(() => tf.neg(tf.sum(targetLogProbs(model, prompt, indices.map((i) => rows[i]!), options).logProbs)) as tf.Scalar),
       lossUnits: (indices) => indices.reduce((n, i) => n + rows[i]!.targetIds.length, 0),
       plan: () => ({ microBatches, recompute }),
     });
