@@ -1,5 +1,5 @@
 /** `@ptune/core`: the frozen-model runtime shared by the CLI, the edge worker and the web app. */
-export { PtuneError, isPtuneError } from './errors.js';
+export { PtuneError, TaskInvalidError, isPtuneError } from './errors.js';
 export type { PtuneErrorCode } from './errors.js';
 
 export { BACKEND_NAMES, ensureBackend, initBackend } from './backend/backends.js';
@@ -44,10 +44,10 @@ export { sentencePieceToTokenizerJson } from './tokenizer/sentencepiece-tokenize
 export type { SentencePieceConversionOptions } from './tokenizer/sentencepiece-tokenizer-json.js';
 export type { TokenizerJson } from './tokenizer/tokenizer-json.js';
 
-export { resolveTaskConfig, templateFields } from './task/index.js';
-export type { ClassificationTaskConfig, Example, ExampleOrigin, GenerationTaskConfig, LanguageModelingTaskConfig, TaskConfig, TaskData, TaskKind } from './task/index.js';
-export { decodeUtf8, inferRecordFormat, parseRecords, columnValue, defaultColumnMapping, examplesFromRecords, flattenMultiRc, fillTemplate, templateSegments, splitTrainDev, buildTaskData, parseExamples, PRESET_TASK_IDS, isPresetTaskId, presetTask } from './task/index.js';
-export type { RecordFormat, SourceRecord, ColumnMapping, RecordLayout, TemplateSegment, BuildTaskDataOptions, LoadedTaskData, ParseExamplesOptions, TaskFileInput, PresetFiles, PresetTask, PresetTaskId } from './task/index.js';
+export { candidateListField, resolveTaskConfig, taskFields, templateFields } from './task/index.js';
+export type { ClassificationTaskConfig, MultipleChoiceTaskConfig, Example, ExampleOrigin, GenerationTaskConfig, LanguageModelingTaskConfig, TaskConfig, TaskData, TaskKind } from './task/index.js';
+export { decodeUtf8, inferRecordFormat, parseRecords, columnValue, defaultColumnMapping, examplesFromRecords, readExamples, flattenMultiRc, flattenRecord, exampleCandidates, wordedFields, carveSelectionSplit, DEFAULT_SELECTION_FRACTION, readFileExamples, fillTemplate, templateSegments, splitTrainDev, buildTaskData, parseExamples, PRESET_TASK_IDS, isPresetTaskId, presetTask } from './task/index.js';
+export type { RecordFormat, SourceRecord, ColumnMapping, ReadExamples, SelectionSplit, SelectionSplitRecord, RecordLayout, TemplateSegment, BuildTaskDataOptions, LoadedTaskData, ParseExamplesOptions, TaskFileInput, PresetFiles, PresetTask, PresetTaskId } from './task/index.js';
 
 export { DEFAULT_PROMPT_TUNING_CONFIG, MAX_PROMPT_LENGTH, PROMPT_INIT_METHODS, resolvePromptTuningConfig } from './prompt/prompt-config.js';
 export type { PromptInit, PromptInitMethod, PromptTuningConfig } from './prompt/prompt-config.js';
