@@ -55,6 +55,7 @@ export { initialPromptValues } from './prompt/init-prompt.js';
 export type { PromptInitContext } from './prompt/init-prompt.js';
 export { promptedInput } from './prompt/prepend.js';
 export { decoderStartId, inputTokenBudget, isEncoderDecoder, taskEncoderForPrompt } from './prompt/sequence-layout.js';
+export { taskFitIssues } from './prompt/task-fit.js';
 export type { Padding, PromptPrefix } from './prompt/prepend.js';
 
 export { targetLogProbs } from './eval/target-log-probs.js';
@@ -64,6 +65,10 @@ export type { RankQuery, RankResult } from './eval/rank-candidates.js';
 export { evaluateClassification, evaluateGeneration, evaluatePerplexity } from './eval/evaluate.js';
 export type { ClassificationEvaluation, EvaluateOptions } from './eval/evaluate.js';
 export { classificationMetrics, exactMatch, normalizeAnswer, tokenF1 } from './eval/metrics.js';
+export { evaluateMultipleChoice } from './eval/evaluate-choice.js';
+export type { MultipleChoiceEvaluation } from './eval/evaluate-choice.js';
+export { majorityBaseline, perClassScores, taskMetric } from './eval/class-report.js';
+export type { ClassScores } from './eval/class-report.js';
 export type { ClassificationMetrics } from './eval/metrics.js';
 export { nearestTokens } from './interpret/nearest-tokens.js';
 export type { TokenNeighbor } from './interpret/nearest-tokens.js';
@@ -81,9 +86,9 @@ export type {
 
 export {
   DEFAULT_RUN_LIMITS, MODEL_ID_PATTERN, MODEL_MANIFEST_FILE, MODEL_MANIFEST_VERSION, PromptStore,
-  describeModel, encoderFor, executeRun, inputFields, parseModelManifest, runRequestFromJson, runRequestToJson, sha256Hex, textStream, validateModelManifest,
+  describeModel, encoderFor, executeRun, inputExample, inputFields, parseModelManifest, runRequestFromJson, runRequestToJson, sha256Hex, textStream, validateModelManifest,
 } from './runner/index.js';
 export type {
-  ClassificationRunResult, ExecuteRunOptions, GenerationRunResult, ModelFileEntry, ModelManifest, PreparedPrompt, RunLimits, RunPrompt, RunRequest, RunRequestJson,
+  ClassificationRunResult, ErrorRunResult, ExecuteRunOptions, GenerationRunResult, MultipleChoiceRunResult, ModelFileEntry, ModelManifest, PreparedPrompt, RunLimits, RunPrompt, RunRequest, RunRequestJson,
   RunResponse, RunResult, RunRow, ServedLanguageModel,
 } from './runner/index.js';
