@@ -79,6 +79,7 @@ export type { EncodedExample, TaskEncoder, TaskEncoderOptions } from './task/enc
 export {
   ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES, MANIFEST_METADATA_KEY, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, PROMPT_TENSOR_NAME,
   checkArtifactCompatibility, decodePromptArtifact, encodePromptArtifact, exportPeft, importNpy, importPeft, parseManifest, parseNpy, validateManifest,
+  PEFT_MODEL_CARD_FILE, PEFT_SIDECAR_FILE, peftModelCard, readPeftSidecar,
 } from './artifact/index.js';
 export type {
   ArtifactArchitecture, ArtifactDtype, ArtifactModelIdentity, ManifestPromptInit, PromptArtifact, PromptManifest, PromptManifestInput, TrainingSummary,
