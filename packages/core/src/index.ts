@@ -74,6 +74,8 @@ export { nearestTokens } from './interpret/nearest-tokens.js';
 export type { TokenNeighbor } from './interpret/nearest-tokens.js';
 
 export { createTaskEncoder, languageModelingRows, longestTarget } from './task/encode-example.js';
+export { dataReport, renderExample, tokenPieces } from './task/data-report.js';
+export type { DataReport, RenderedExample, SplitReport } from './task/data-report.js';
 export type { EncodedExample, TaskEncoder, TaskEncoderOptions } from './task/encode-example.js';
 
 export {

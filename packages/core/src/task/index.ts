@@ -32,3 +32,5 @@ export { buildTaskData, parseExamples, readFileExamples } from './task-data.js';
 export type { BuildTaskDataOptions, LoadedTaskData, ParseExamplesOptions, TaskFileInput } from './task-data.js';
 export { PRESET_TASK_IDS, isPresetTaskId, presetTask } from './presets.js';
 export type { PresetFiles, PresetTask, PresetTaskId } from './presets.js';
+export { dataReport, renderExample, tokenPieces } from './data-report.js';
+export type { DataReport, RenderedExample, SplitReport } from './data-report.js';
