@@ -129,4 +129,11 @@ describe('task files: every problem at once, before training, exit 6', () => {
     expect(result.stdout).toMatch(/dry run: would train on 4 examples, evaluating 4 dev examples \(--select last\)/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it.each(['paraphrase', 'copa-like'])('the README example docs/examples/%s/task.json is valid', async (name) => {
+    const result = await runCli(['validate', '--task-file', `docs/examples/${name}/task.json`, '--backend', 'cpu']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^task ${name} \\(.*\\): valid\\n`));
+    expect(result.stdout).toContain(`train: 6 examples from docs/examples/${name}/train.`);
+  });
 });

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { formatTaskIssues } from '@ptune/contracts';
 import {
   dataReport, requireTokenizer, TaskInvalidError, taskEncoderForPrompt, taskFitIssues,
@@ -26,6 +27,11 @@ export function taskReport(taskData: LoadedTaskData, loaded: LoadedModel, prompt
 }
 
 const quote = (text: string) => JSON.stringify(text);
+/** A path under the working folder as a relative one (shorter, and the same on every machine). */
+const shown = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return isAbsolute(path) && !rel.startsWith('..') ? rel : path;
+};
 
 function labelsLine(task: TaskConfig): string {
   if (task.kind === 'classification') {
@@ -37,7 +43,7 @@ function labelsLine(task: TaskConfig): string {
 }
 
 function sampleText(sample: RenderedExample, index: number, task: TaskConfig): string {
-  const where = sample.origin ? ` (${sample.origin.file}:${sample.origin.line})` : '';
+  const where = sample.origin ? ` (${shown(sample.origin.file)}:${sample.origin.line})` : '';
   const lines = [
     `example ${index + 1}${where}, exactly as the model receives it${sample.truncated ? ' (truncated to fit)' : ''}:`,
     `  input:       ${quote(sample.input)}`,
@@ -59,13 +65,13 @@ export function taskReportText(report: TaskReport): string {
   for (const split of data.splits) {
     const labels = Object.entries(split.labels).map(([l, n]) => `${l}: ${n}`).join(', ');
     lines.push(
-      `${split.name}: ${split.examples} examples from ${split.source}`,
+      `${split.name}: ${split.examples} examples from ${shown(split.source)}`,
       `  input tokens: min ${split.inputTokens.min}, median ${split.inputTokens.median}, max ${split.inputTokens.max} (after a prompt of ${report.promptLength}; ${split.truncated} truncated to fit)`,
       `  labels: ${labels || '(none)'}; duplicates: ${split.duplicates}`,
     );
   }
   lines.push(`dev examples also in train: ${data.devInTrain}`);
-  const skipped = data.skipped.slice(0, 10).map((o) => `${o.file}:${o.line}`).join(', ');
+  const skipped = data.skipped.slice(0, 10).map((o) => `${shown(o.file)}:${o.line}`).join(', ');
   lines.push(`empty rows skipped: ${data.skipped.length}${skipped ? ` (${skipped}${data.skipped.length > 10 ? ', ...' : ''})` : ''}`, '');
   data.samples.forEach((sample, i) => lines.push(sampleText(sample, i, task), ''));
   return lines.join('\n');
