@@ -28,11 +28,16 @@ export function exportPeftCommand(): Command {
 
 const REPO_ID = /^[\w.-]+\/[\w.-]+$/;
 
-/** The Hub repo of a model the artifact names: a known name's repo, a repo id itself; a local path needs --base-model. */
+/**
+ * The Hub repo of the model the artifact names: a known name's repo (stories260K:
+ * karpathy/tinyllamas), a repo id itself. A local folder stays as it is (PEFT loads local paths
+ * too), with a warning: only this machine can resolve it.
+ */
 function hubRepoOf(baseModel: string): string {
   if (Object.hasOwn(NAMED_MODELS, baseModel)) return NAMED_MODELS[baseModel as keyof typeof NAMED_MODELS].repo;
   if (REPO_ID.test(baseModel)) return baseModel;
-  throw new PtuneError('INVALID_ARGUMENT', `the prompt was trained on "${baseModel}", which is not a Hugging Face Hub repo id: give --base-model OWNER/NAME (the repo PEFT should load)`);
+  process.stderr.write(`warning: the prompt was trained on the local model "${baseModel}", not a Hub repo: base_model_name_or_path names that path; give --base-model OWNER/NAME to name the repo PEFT should load elsewhere\n`);
+  return baseModel;
 }
 
 interface ImportFlags extends ModelOptions, TaskFlags {
