@@ -2,17 +2,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePromptArtifact } from '@ptune/core';
+import { COPA_TASK } from './copa-fixture.js';
 import { makeTempDir, runCli } from './run-cli.js';
 
-/** A choice-of-plausible-alternatives task (premise, two choices, cause/effect) written by hand, as a new user would. */
-const TASK = {
-  id: 'copa-like',
-  name: 'Choice of plausible alternatives',
-  kind: 'multiple-choice',
-  template: '{premise} What happened {question}?',
-  candidates: [' {choice1}', ' {choice2}'],
-  wording: { question: { cause: 'before', effect: 'after' } },
-};
+/** The README's choice-of-plausible-alternatives task (premise, two choices, cause/effect), written by hand. */
+const TASK = COPA_TASK;
 const STORIES: Array<[string, string, string, 'cause' | 'effect']> = [
   ['fell down', 'she slipped on the ice', 'she ate a big red apple pie with her friends', 'cause'],
   ['was hungry', 'she ate lunch', 'she painted the fence', 'effect'],
@@ -80,7 +74,7 @@ describe('a multiple-choice task through the CLI (stories260K)', () => {
     const lines = () => readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { row: number; kind: string; choice?: number; text?: string; candidates?: string[]; error?: { code: string; message: string } });
     expect(lines().map((l) => [l.row, l.kind])).toEqual([[0, 'multiple-choice'], [1, 'multiple-choice'], [2, 'error']]);
     const [a] = lines();
-    expect(a!.candidates).toEqual([` ${fresh[0]!.choice1}`, ` ${fresh[0]!.choice2}`]);
+    expect(a!.candidates).toEqual([fresh[0]!.choice1, fresh[0]!.choice2]);
     expect(a!.text).toBe(a!.candidates![a!.choice!]!.trim());
     expect(lines()[2]!.error).toEqual({ code: 'DATA_INVALID', message: `${input}:3: field "question" is "why"; task.wording.question has "cause", "effect"` });
     writeFileSync(input, `${readFileSync(input, 'utf8')}${JSON.stringify(fresh[0])}\nnot json\n`);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_METADATA_KEY, PROMPT_TENSOR_NAME, decodePromptArtifact } from '@ptune/core/artifact';
-import { serializeSafetensors } from '@ptune/core';
+import { serializeSafetensors, type MultipleChoiceTaskConfig } from '@ptune/core';
+import { COPA_TASK } from '../cli/copa-fixture.js';
 import { runCli, runCliJson } from '../cli/run-cli.js';
 import { expectError, okJson, postJson, publish, TOKEN } from './inference-support.js';
 import { trainTinyPrompt } from './registry-fixtures.js';
@@ -14,14 +15,7 @@ import { seedModel, startWorker, type WorkerProcess } from './worker-process.js'
  * edge registry and answered in workerd over each row's OWN candidates, equal to `ptune predict`;
  * a mixed batch answers bad rows with per-row errors; a publish whose task breaks the schema is refused.
  */
-const TASK = {
-  id: 'copa-like',
-  name: 'Choice of plausible alternatives',
-  kind: 'multiple-choice',
-  template: '{premise} What happened {question}?',
-  candidates: [' {choice1}', ' {choice2}'],
-  wording: { question: { cause: 'before', effect: 'after' } },
-};
+const TASK = COPA_TASK;
 const INPUTS = [
   { premise: 'Tom fell down.', question: 'cause', choice1: 'he slipped on the ice', choice2: 'he ate a big red apple pie with his friends' },
   { premise: 'Lily was tired.', question: 'effect', choice1: 'she jumped into the cold lake', choice2: 'she went to bed' },
@@ -69,7 +63,7 @@ describe('multiple choice at the edge', () => {
     expect(edge.predictions).toHaveLength(2);
     edge.predictions.forEach((p, i) => {
       const mine = local.predictions[i]!;
-      expect(p).toMatchObject({ kind: 'multiple-choice', choice: mine.choice, text: mine.text, candidates: [` ${INPUTS[i]!.choice1}`, ` ${INPUTS[i]!.choice2}`] });
+      expect(p).toMatchObject({ kind: 'multiple-choice', choice: mine.choice, text: mine.text, candidates: [INPUTS[i]!.choice1, INPUTS[i]!.choice2] });
       p.scores.forEach((s, c) => expect(Math.abs(s - mine.scores[c]!)).toBeLessThan(1e-3)); // wasm in workerd vs cpu in the CLI
     });
   });
@@ -100,7 +94,7 @@ describe('multiple choice at the edge', () => {
 
   it('refuses to publish a prompt whose task breaks the task schema, listing the problems', async () => {
     const { manifest, embeddings } = decodePromptArtifact(new Uint8Array(readFileSync(artifact)), artifact);
-    const { candidates, ...task } = manifest.task as typeof TASK;
+    const { candidates, ...task } = manifest.task as MultipleChoiceTaskConfig;
     const bad = { ...manifest, task: { ...task, choices: candidates } };
     const bytes = serializeSafetensors([[PROMPT_TENSOR_NAME, { dtype: 'F32', shape: [manifest.promptLength, manifest.dModel], data: embeddings }]], { [MANIFEST_METADATA_KEY]: JSON.stringify(bad) });
     const message = await expectError(await publish(worker!.url, 'copa-like', bytes), 400, 'ARTIFACT_INVALID');

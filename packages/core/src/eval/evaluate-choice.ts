@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 import type { FrozenLanguageModel } from '../model/language-model.js';
 import type { EncodedExample } from '../task/encode-example.js';
-import { majorityVote, rankCandidates } from './rank-candidates.js';
+import { rankAndVote } from './rank-vote.js';
 
 export interface MultipleChoiceEvaluation {
   readonly accuracy: number;
@@ -19,7 +19,7 @@ export interface MultipleChoiceEvaluation {
 
 /**
  * Multiple choice: each example's OWN candidates (`candidateIds`) ranked by log-likelihood with
- * `rankCandidates`, one forward per batch over prompts x examples x candidates; several prompts
+ * `rankCandidates` (through `rankAndVote`), one forward per batch over prompts x examples x candidates; several prompts
  * vote (majority, ties by summed score).
  */
 export async function evaluateMultipleChoice(
@@ -33,20 +33,13 @@ export async function evaluateMultipleChoice(
   const predictions: number[] = [];
   const scores: number[][] = [];
   for (let start = 0; start < examples.length; start += batchSize) {
-    const batch = examples.slice(start, start + batchSize);
-    const result = await rankCandidates(
-      model,
-      prompts.flatMap((prompt) =>
-        batch.map((example, i) => {
-          if (!example.candidateIds) throw new PtuneError('INVALID_ARGUMENT', `example ${start + i} has no candidates (not a multiple-choice encoding)`);
-          return { prompt, inputIds: example.inputIds, candidates: example.candidateIds, lengthNormalize: options.lengthNormalize === true };
-        }),
-      ),
-    );
-    const votes = prompts.map((_, p) => result.best.slice(p * batch.length, (p + 1) * batch.length));
-    const voterScores = prompts.map((_, p) => result.scores.slice(p * batch.length, (p + 1) * batch.length));
-    predictions.push(...majorityVote(votes, voterScores));
-    batch.forEach((example, i) => scores.push(example.candidateIds!.map((_, c) => voterScores.reduce((sum, v) => sum + v[i]![c]!, 0))));
+    const batch = examples.slice(start, start + batchSize).map((example, i) => {
+      if (!example.candidateIds) throw new PtuneError('INVALID_ARGUMENT', `example ${start + i} has no candidates (not a multiple-choice encoding)`);
+      return { inputIds: example.inputIds, candidates: example.candidateIds };
+    });
+    const voted = await rankAndVote(model, prompts, batch, options.lengthNormalize === true);
+    predictions.push(...voted.predictions);
+    scores.push(...voted.scores);
   }
   const labelled = examples.flatMap((e, i) => (e.labelIndex === null ? [] : [[e.labelIndex, predictions[i]!] as const]));
   const rate = (hits: number) => (labelled.length === 0 ? 0 : hits / labelled.length);
