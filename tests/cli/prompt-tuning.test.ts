@@ -45,6 +45,10 @@ describe('ptune prompt-tuning commands', () => {
     const predicted = JSON.parse((await runCli(['predict', '--soft-prompt', artifact, '--json', 'a gorgeous , witty , seductive movie .', 'the plot is nothing but boilerplate clichés'])).stdout) as { predictions: Array<{ label: string; scores: Record<string, number> }> };
     expect(predicted.predictions).toHaveLength(2);
     for (const p of predicted.predictions) expect(Object.keys(p.scores).sort()).toEqual(['0', '1']);
+    // The label's meaning (SST-2's labelNames) beside its key; the text output shows the meaning.
+    for (const p of predicted.predictions as Array<{ label: string; name?: string }>) expect(p.name).toBe(p.label === '1' ? 'positive' : 'negative');
+    const text = await runCli(['predict', '--soft-prompt', artifact, 'a gorgeous , witty , seductive movie .']);
+    expect(text.stdout).toMatch(/^(positive \(label 1\)|negative \(label 0\))	/);
     const neighbors = JSON.parse((await runCli(['neighbors', '--soft-prompt', artifact, '--k', '3', '--json'])).stdout) as { positions: Array<{ tokens: unknown[] }> };
     expect(neighbors.positions).toHaveLength(4);
     for (const p of neighbors.positions) expect(p.tokens).toHaveLength(3);

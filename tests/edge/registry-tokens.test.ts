@@ -172,7 +172,10 @@ describe('deleted versions', () => {
     expect((await call('/v1/tasks/gone/versions/1', { method: 'DELETE', headers: bearer(ADMIN) })).status).toBe(200);
     await expectError(await postJson('/v1/tasks/gone/predict', { inputs: ['a fine film'], version: 1 }), 404, 'VERSION_NOT_FOUND');
     await expectError(await postJson('/v1/tasks/gone/predict', { inputs: ['a fine film'] }), 404, 'VERSION_NOT_FOUND');
-    await expectError(await postJson('/v1/predict', { rows: [{ task: 'gone', version: 1, input: 'a fine film' }] }), 404, 'VERSION_NOT_FOUND');
+    // A mixed batch answers a row naming a deleted version with a per-row error (the other rows would still be answered).
+    const mixed = await postJson('/v1/predict', { rows: [{ task: 'gone', version: 1, input: 'a fine film' }] });
+    expect(mixed.status).toBe(200);
+    expect(((await mixed.json()) as { results: unknown[] }).results).toEqual([{ task: 'gone', version: 1, kind: 'error', error: { code: 'VERSION_NOT_FOUND', message: 'rows[0]: task "gone" has no version 1' } }]);
     await expectError(await call('/v1/tasks/gone/versions/1'), 404, 'VERSION_NOT_FOUND');
     // Republishing the same bytes makes a new version: numbers are never reused.
     expect(await (await publish('gone', promptVariant(prompt, 5), ADMIN)).json()).toMatchObject({ version: 2, created: true });

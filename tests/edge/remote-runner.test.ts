@@ -88,7 +88,10 @@ describe('remote model runner (ptune serve-model)', () => {
     const rows = [{ prompt: 0, fields: { sentence: 'fine' } }];
     await expectError(await run(JSON.stringify({ model: `sha256:${'2'.repeat(64)}`, prompts: [prompt], rows })), 422, 'ARTIFACT_FINGERPRINT_MISMATCH');
     await expectError(await run(JSON.stringify({ model: host.fingerprint, prompts: [{ ...prompt, promptLength: 2 }], rows })), 422, 'ARTIFACT_DIM_MISMATCH');
-    await expectError(await run(JSON.stringify({ model: host.fingerprint, prompts: [prompt], rows: [{ prompt: 0, fields: {} }] })), 400, 'INVALID_ARGUMENT');
+    // A row without its fields is answered with an error result in its place (the runner's per-row errors), not a failed request.
+    const rowError = await run(JSON.stringify({ model: host.fingerprint, prompts: [prompt], rows: [{ prompt: 0, fields: {} }, ...rows] }));
+    expect(rowError.status).toBe(200);
+    expect(await rowError.json()).toMatchObject({ forwards: 1, results: [{ kind: 'error', error: { code: 'INVALID_ARGUMENT', message: 'rows[0]: needs a string "sentence" (task "sst2" uses sentence)' } }, { kind: 'classification' }] });
     await expectError(await run(JSON.stringify({ model: host.fingerprint, prompts: [prompt], rows: [{ prompt: 3, fields: {} }] })), 400, 'INVALID_ARGUMENT');
     await expectError(await fetch(`${host.url}/v1/nowhere`), 404, 'NOT_FOUND');
     await expectError(await fetch(`${host.url}/v1/run`), 405, 'METHOD_NOT_ALLOWED');

@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePromptArtifact, encodePromptArtifact, type PromptArtifact } from '@ptune/core/artifact';
 import { loadPresetTask } from '@ptune/core/node';
-import { fillTemplate, presetTask } from '@ptune/core/task';
+import { fillTemplate, presetTask, type ClassificationTaskConfig } from '@ptune/core/task';
 import { ASSETS, REPO_ROOT, runCli } from '../cli/run-cli.js';
 import { chromiumAvailable, launchChromium, startStaticServer, type Browser, type StaticServer } from './browser-kit.mjs';
 
@@ -33,7 +33,8 @@ async function waitForData(page: Page, selector: string, key: string, timeout: n
 }
 
 describe.skipIf(!chromiumAvailable() && !required)('trainer web app: preset tasks and the "from" initialisation (Chromium, wasm)', () => {
-  const preset = presetTask(PRESET);
+  const cbPreset = presetTask(PRESET);
+  const preset = { ...cbPreset, task: cbPreset.task as ClassificationTaskConfig };
   let work: string;
   let server: StaticServer;
   let browser: Browser;
@@ -75,7 +76,9 @@ describe.skipIf(!chromiumAvailable() && !required)('trainer web app: preset task
   it('fills the task definition from the CB preset, reads its real files and previews them tokenised', async () => {
     await page.selectOption('#task-preset', PRESET);
     expect(await page.inputValue('#template')).toBe(preset.task.template);
-    expect(await page.textContent('#task-kind')).toBe(preset.task.kind);
+    expect(await page.inputValue('#task-kind')).toBe(preset.task.kind);
+    expect(await page.isVisible('#verbalizer')).toBe(true);
+    expect(await page.isVisible('#candidates-set')).toBe(false);
     expect(await page.inputValue('#task-id')).toBe(PRESET);
     for (const [label, text] of Object.entries(preset.task.verbalizer)) expect(await page.inputValue(`#verbalizer-rows input[data-label="${label}"]`)).toBe(text);
     const hint = await page.textContent('#preset-files');
@@ -105,6 +108,35 @@ describe.skipIf(!chromiumAvailable() && !required)('trainer web app: preset task
     expect(await firstRow.nth(0).textContent()).toBe(fillTemplate(preset.task.template, expected.train[0]!.fields));
     expect(Number.parseInt((await firstRow.nth(1).textContent())!, 10)).toBeGreaterThan(0);
     expect(await firstRow.nth(2).textContent()).toBe(expected.train[0]!.label);
+  }, 90_000);
+
+  it('multiple choice and label names: the record-fewglue preset reads its ReCoRD files, the shared schema names form mistakes', async () => {
+    const record = presetTask('record-fewglue');
+    await page.selectOption('#task-preset', 'record-fewglue');
+    expect(await page.inputValue('#task-kind')).toBe('multiple-choice');
+    expect(await page.isVisible('#candidates-set')).toBe(true);
+    expect(await page.isVisible('#verbalizer')).toBe(false);
+    expect(await page.isDisabled('#candidates')).toBe(true); // each query's passage entities, a list column
+    const expected = await loadPresetTask('record-fewglue', { assetsDir: ASSETS });
+    await page.setInputFiles('#train-file', join(ASSETS, record.files.train));
+    await page.setInputFiles('#dev-file', join(ASSETS, record.files.dev!));
+    await expect.poll(() => page.textContent('#data-checked')).toContain(`${expected.train.length} training and ${expected.dev.length} dev examples read`);
+
+    // Back to CB: label names beside the verbalizer; a template without placeholders is named by the task schema.
+    await page.selectOption('#task-preset', PRESET);
+    await page.setInputFiles('#train-file', join(ASSETS, preset.files.train));
+    await page.setInputFiles('#dev-file', join(ASSETS, preset.files.dev!));
+    expect(await page.isVisible('#verbalizer')).toBe(true);
+    await page.fill('#verbalizer-rows input[id^="label-name-"][data-label="entailment"]', 'follows');
+    await page.fill('#template', 'no placeholder here');
+    await page.click('#preview-data');
+    await expect.poll(() => page.textContent('#data-error')).toContain('template: expected at least one {field} placeholder, got "no placeholder here"');
+    await page.fill('#template', preset.task.template);
+    await page.click('#preview-data');
+    await page.waitForSelector('#data-counts', { timeout: 30_000 }).catch(async (error: unknown) => {
+      throw new Error(`no preview: ${await page.textContent('#data-error')}`, { cause: error });
+    });
+    expect(await page.isHidden('#data-error')).toBe(true);
   }, 90_000);
 
   it('lists the paper\'s three initialisations, text and from', async () => {

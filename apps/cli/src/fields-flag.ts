@@ -14,10 +14,3 @@ export function parseFieldsFlag(fieldsJson: string): Array<Record<string, unknow
   });
   return list as Array<Record<string, unknown>>;
 }
-
-/** One line per prediction: label, per-label scores, the input (shortened). */
-export function predictionLine(label: string, scores: Readonly<Record<string, number>>, input: string | Readonly<Record<string, unknown>>): string {
-  const scoreText = Object.entries(scores).map(([l, s]) => `${l} ${s.toFixed(3)}`).join(', ');
-  const inputText = typeof input === 'string' ? input : Object.values(input).join(' | ');
-  return `${label}\t(${scoreText})\t${JSON.stringify(inputText).slice(0, 80)}\n`;
-}

@@ -14,7 +14,8 @@ import { generateCommand } from './commands/generate.js';
 import { infoCommand } from './commands/info.js';
 import { logitsCommand } from './commands/logits.js';
 import { tokenizeCommand } from './commands/tokenize.js';
-import { EXIT_USAGE, exitCodeFor } from './exit-codes.js';
+import { EXIT_USAGE, exitCodeFor, exitCodesHelp } from './exit-codes.js';
+import { validateCommand } from './commands/validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('ptune')
@@ -24,11 +25,10 @@ export function buildProgram(): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nAdd --json to any command for machine-readable output on stdout; errors then also print {"error":{"code","message"}}.\n' +
-        'Exit codes: 0 ok, 1 unexpected failure, 2 bad arguments or input, 3 invalid model files, 4 model or tokenizer not found, 5 download or backend failure.',
+      `\nAdd --json to any command for machine-readable output on stdout; errors then also print {"error":{"code","message"}}.\n\n${exitCodesHelp()}`,
     );
   for (const command of [
-    trainCommand(), evalCommand(), predictCommand(), neighborsCommand(), exportPeftCommand(), importCommand(),
+    validateCommand(), trainCommand(), evalCommand(), predictCommand(), neighborsCommand(), exportPeftCommand(), importCommand(),
     generateCommand(), tokenizeCommand(), logitsCommand(), infoCommand(), convertCommand(), publishCommand(), remotePredictCommand(), registryCommand(), serveModelCommand(),
   ]) {
     program.addCommand(command.exitOverride().showHelpAfterError());

@@ -40,6 +40,7 @@ export class ApiError extends Error {
 const STATUS_BY_CORE_CODE: Partial<Record<PtuneErrorCode, ContentfulStatusCode>> = {
   INVALID_ARGUMENT: 400,
   DATA_INVALID: 400,
+  TASK_INVALID: 400,
   ARTIFACT_INVALID: 400,
   ARTIFACT_TOO_LARGE: 413,
   ARTIFACT_VERSION_UNSUPPORTED: 422,

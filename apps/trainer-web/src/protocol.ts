@@ -5,7 +5,7 @@
  */
 import type { ClassificationMetrics, PromptTuningConfig } from '@ptune/core';
 import type { ArtifactArchitecture } from '@ptune/core/artifact';
-import type { ClassificationTaskConfig, ColumnMapping, PresetTaskId, RecordLayout } from '@ptune/core/task';
+import type { ClassificationTaskConfig, ColumnMapping, MultipleChoiceTaskConfig, PresetTaskId, RecordLayout } from '@ptune/core/task';
 import type { OptimizerConfig, TrainConfig, TrainEvent } from '@ptune/core/train';
 
 /** `auto` tries webgpu, then webgl, then wasm, then cpu. */
@@ -48,9 +48,9 @@ export interface DataFile {
   readonly contents: Uint8Array;
 }
 
-/** A classification task over an uploaded file: everything `buildTaskData` needs. */
+/** A classification or multiple-choice task over an uploaded file: everything `buildTaskData` needs. */
 export interface DataSpec {
-  readonly task: ClassificationTaskConfig;
+  readonly task: ClassificationTaskConfig | MultipleChoiceTaskConfig;
   readonly mapping: ColumnMapping;
   readonly train: DataFile;
   /** null: dev is `devFraction` of train, split by `splitSeed`. */
@@ -114,6 +114,8 @@ export interface RunSummary {
 }
 
 export interface EvaluationReport {
+  readonly kind: 'classification' | 'multiple-choice';
+  /** Classification labels (empty for multiple choice: each example has its own candidates, no confusion matrix). */
   readonly labels: readonly string[];
   readonly verbalizer: Readonly<Record<string, string>>;
   readonly trained: ClassificationMetrics;

@@ -1,3 +1,5 @@
+import type { TaskIssue } from '@ptune/contracts';
+
 /**
  * Every failure the core reports on bad input is a `PtuneError` with a stable string `code`.
  * The CLI maps codes to exit codes; the edge API will map them to HTTP statuses.
@@ -18,6 +20,7 @@ export type PtuneErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'INTEGRITY_MISMATCH'
   | 'SAFETENSORS_INVALID'
+  | 'TASK_INVALID'
   | 'DATA_INVALID'
   | 'DATA_NOT_FOUND'
   | 'ARTIFACT_INVALID'
@@ -35,6 +38,17 @@ export class PtuneError extends Error {
     super(message, options);
     this.name = 'PtuneError';
     this.code = code;
+  }
+}
+
+/** A task config that breaks the task schema: `issues` lists every violation (the message too). */
+export class TaskInvalidError extends PtuneError {
+  readonly issues: readonly TaskIssue[];
+
+  constructor(message: string, issues: readonly TaskIssue[]) {
+    super('TASK_INVALID', message);
+    this.name = 'TaskInvalidError';
+    this.issues = issues;
   }
 }
 

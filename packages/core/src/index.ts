@@ -1,5 +1,5 @@
 /** `@ptune/core`: the frozen-model runtime shared by the CLI, the edge worker and the web app. */
-export { PtuneError, isPtuneError } from './errors.js';
+export { PtuneError, TaskInvalidError, isPtuneError } from './errors.js';
 export type { PtuneErrorCode } from './errors.js';
 
 export { BACKEND_NAMES, ensureBackend, initBackend } from './backend/backends.js';
@@ -49,10 +49,10 @@ export { sentencePieceToTokenizerJson } from './tokenizer/sentencepiece-tokenize
 export type { SentencePieceConversionOptions } from './tokenizer/sentencepiece-tokenizer-json.js';
 export type { TokenizerJson } from './tokenizer/tokenizer-json.js';
 
-export { resolveTaskConfig, templateFields } from './task/index.js';
-export type { ClassificationTaskConfig, Example, ExampleOrigin, GenerationTaskConfig, LanguageModelingTaskConfig, TaskConfig, TaskData, TaskKind } from './task/index.js';
-export { decodeUtf8, inferRecordFormat, parseRecords, columnValue, defaultColumnMapping, examplesFromRecords, flattenMultiRc, fillTemplate, templateSegments, splitTrainDev, buildTaskData, parseExamples, PRESET_TASK_IDS, isPresetTaskId, presetTask } from './task/index.js';
-export type { RecordFormat, SourceRecord, ColumnMapping, RecordLayout, TemplateSegment, BuildTaskDataOptions, LoadedTaskData, ParseExamplesOptions, TaskFileInput, PresetFiles, PresetTask, PresetTaskId } from './task/index.js';
+export { candidateListField, resolveTaskConfig, taskFields, templateFields } from './task/index.js';
+export type { ClassificationTaskConfig, MultipleChoiceTaskConfig, Example, ExampleOrigin, GenerationTaskConfig, LanguageModelingTaskConfig, TaskConfig, TaskData, TaskKind } from './task/index.js';
+export { decodeUtf8, inferRecordFormat, parseRecords, columnValue, defaultColumnMapping, examplesFromRecords, readExamples, flattenMultiRc, flattenRecord, exampleCandidates, wordedFields, carveSelectionSplit, DEFAULT_SELECTION_FRACTION, readFileExamples, fillTemplate, templateSegments, splitTrainDev, buildTaskData, parseExamples, PRESET_TASK_IDS, isPresetTaskId, presetTask } from './task/index.js';
+export type { RecordFormat, SourceRecord, ColumnMapping, ReadExamples, SelectionSplit, SelectionSplitRecord, RecordLayout, TemplateSegment, BuildTaskDataOptions, LoadedTaskData, ParseExamplesOptions, TaskFileInput, PresetFiles, PresetTask, PresetTaskId } from './task/index.js';
 
 export { DEFAULT_PROMPT_TUNING_CONFIG, MAX_PROMPT_LENGTH, PROMPT_INIT_METHODS, resolvePromptTuningConfig } from './prompt/prompt-config.js';
 export type { PromptInit, PromptInitMethod, PromptTuningConfig } from './prompt/prompt-config.js';
@@ -60,6 +60,7 @@ export { initialPromptValues } from './prompt/init-prompt.js';
 export type { PromptInitContext } from './prompt/init-prompt.js';
 export { promptedInput } from './prompt/prepend.js';
 export { decoderStartId, inputTokenBudget, isEncoderDecoder, taskEncoderForPrompt } from './prompt/sequence-layout.js';
+export { taskFitIssues } from './prompt/task-fit.js';
 export type { Padding, PromptPrefix } from './prompt/prepend.js';
 
 export { targetLogProbs } from './eval/target-log-probs.js';
@@ -69,16 +70,23 @@ export type { RankQuery, RankResult } from './eval/rank-candidates.js';
 export { evaluateClassification, evaluateGeneration, evaluatePerplexity } from './eval/evaluate.js';
 export type { ClassificationEvaluation, EvaluateOptions } from './eval/evaluate.js';
 export { classificationMetrics, exactMatch, normalizeAnswer, tokenF1 } from './eval/metrics.js';
+export { evaluateMultipleChoice } from './eval/evaluate-choice.js';
+export type { MultipleChoiceEvaluation } from './eval/evaluate-choice.js';
+export { majorityBaseline, perClassScores, taskMetric } from './eval/class-report.js';
+export type { ClassScores } from './eval/class-report.js';
 export type { ClassificationMetrics } from './eval/metrics.js';
 export { nearestTokens } from './interpret/nearest-tokens.js';
 export type { TokenNeighbor } from './interpret/nearest-tokens.js';
 
 export { createTaskEncoder, languageModelingRows, longestTarget } from './task/encode-example.js';
+export { dataReport, renderExample, tokenPieces } from './task/data-report.js';
+export type { DataReport, RenderedExample, SplitReport } from './task/data-report.js';
 export type { EncodedExample, TaskEncoder, TaskEncoderOptions } from './task/encode-example.js';
 
 export {
   ARTIFACT_FORMAT_VERSION, DEFAULT_MAX_ARTIFACT_BYTES, MANIFEST_METADATA_KEY, PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, PROMPT_TENSOR_NAME,
   checkArtifactCompatibility, decodePromptArtifact, encodePromptArtifact, exportPeft, importNpy, importPeft, parseManifest, parseNpy, validateManifest,
+  PEFT_MODEL_CARD_FILE, PEFT_SIDECAR_FILE, peftModelCard, readPeftSidecar,
 } from './artifact/index.js';
 export type {
   ArtifactArchitecture, ArtifactDtype, ArtifactModelIdentity, ManifestPromptInit, PromptArtifact, PromptManifest, PromptManifestInput, TrainingSummary,
@@ -86,9 +94,9 @@ export type {
 
 export {
   DEFAULT_RUN_LIMITS, MODEL_ID_PATTERN, MODEL_MANIFEST_FILE, MODEL_MANIFEST_VERSION, PromptStore,
-  describeModel, encoderFor, executeRun, inputFields, parseModelManifest, runRequestFromJson, runRequestToJson, sha256Hex, textStream, validateModelManifest,
+  describeModel, encoderFor, executeRun, inputExample, inputFields, parseModelManifest, runRequestFromJson, runRequestToJson, sha256Hex, textStream, validateModelManifest,
 } from './runner/index.js';
 export type {
-  ClassificationRunResult, ExecuteRunOptions, GenerationRunResult, ModelFileEntry, ModelManifest, PreparedPrompt, RunLimits, RunPrompt, RunRequest, RunRequestJson,
+  ClassificationRunResult, ErrorRunResult, ExecuteRunOptions, GenerationRunResult, MultipleChoiceRunResult, ModelFileEntry, ModelManifest, PreparedPrompt, RunLimits, RunPrompt, RunRequest, RunRequestJson,
   RunResponse, RunResult, RunRow, ServedLanguageModel,
 } from './runner/index.js';

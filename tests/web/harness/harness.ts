@@ -67,7 +67,7 @@ const harness = {
       tokenizer,
       data,
       prompt: { promptLength: options.promptLength, init: { method: 'sampled-vocab' }, seed: 0 },
-      train: { steps: options.warmupSteps + options.timedSteps, batchSize: options.batchSize, evalEvery: 0, patience: null, seed: 0, checkpointEvery: 0 },
+      train: { steps: options.warmupSteps + options.timedSteps, batchSize: options.batchSize, evalEvery: 0, patience: null, seed: 0, checkpointEvery: 0, select: 'last' },
       optimizer: { name: 'adafactor', learningRate: 0.3 },
       signal: abort.signal,
       onEvent: (event) => {

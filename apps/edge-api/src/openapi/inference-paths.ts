@@ -8,7 +8,10 @@ import type { JsonSchema, OpenApiParameter, OpenApiPaths } from './types.js';
 
 const input: JsonSchema = {
   description: "a string (one-field templates) or an object giving each of the template's fields as a string",
-  oneOf: [{ type: 'string', maxLength: 8192 }, { type: 'object', additionalProperties: { type: 'string', maxLength: 8192 } }],
+  oneOf: [
+    { type: 'string', maxLength: 8192 },
+    { type: 'object', additionalProperties: { oneOf: [{ type: 'string', maxLength: 8192 }, { type: 'array', items: { type: 'string', maxLength: 8192 }, description: "a multiple-choice task's candidate list field" }] } },
+  ],
 };
 const forwards: JsonSchema = { type: 'integer', description: 'batched model passes this request ran: one per hosted model for classification rows, plus one generation batch per model' };
 const SSE =
@@ -19,10 +22,11 @@ const SSE =
 export const inferenceSchemas: Readonly<Record<string, JsonSchema>> = {
   Prediction: {
     type: 'object',
-    required: ['kind', 'label', 'text', 'scores', 'truncated'],
+    required: ['kind', 'label', 'name', 'text', 'scores', 'truncated'],
     properties: {
       kind: { const: 'classification' },
-      label: { type: 'string' },
+      label: { type: 'string', description: 'the label key, as in the data' },
+      name: { type: 'string', description: "what the label means (the task's labelNames), else the label" },
       text: { type: 'string', description: 'the verbalized label the model scored' },
       scores: { type: 'object', additionalProperties: { type: 'number' }, description: 'per label, the log-likelihood of its verbalizer' },
       truncated: { type: 'boolean', description: 'the input lost words to fit the context' },
@@ -39,7 +43,25 @@ export const inferenceSchemas: Readonly<Record<string, JsonSchema>> = {
       truncated: { type: 'boolean', description: 'the input lost words to fit the context' },
     },
   },
-  Answer: { oneOf: [ref('Prediction'), ref('Generation')], discriminator: { propertyName: 'kind' } },
+  Choice: {
+    type: 'object',
+    required: ['kind', 'choice', 'text', 'scores', 'candidates', 'truncated'],
+    properties: {
+      kind: { const: 'multiple-choice' },
+      choice: { type: 'integer', description: "index of the chosen candidate among this row's own candidates" },
+      text: { type: 'string', description: 'the chosen candidate, trimmed' },
+      scores: { type: 'array', items: { type: 'number' }, description: 'per candidate, in order, its log-likelihood' },
+      candidates: { type: 'array', items: { type: 'string' } },
+      truncated: { type: 'boolean', description: 'the input lost words to fit the context' },
+    },
+  },
+  RowError: {
+    type: 'object',
+    required: ['kind', 'error'],
+    description: 'a row that could not be answered (unknown task or version in a mixed batch, a missing field, a value the wording lacks); the other rows are answered',
+    properties: { kind: { const: 'error' }, error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+  },
+  Answer: { oneOf: [ref('Prediction'), ref('Choice'), ref('Generation'), ref('RowError')], discriminator: { propertyName: 'kind' } },
   EnsemblePrediction: {
     type: 'object',
     required: ['label', 'text', 'votes', 'truncated'],
@@ -90,7 +112,8 @@ export const inferencePaths: OpenApiPaths = {
       tags: ['inference'],
       summary: "answer inputs with a task's prompt (latest, a pinned version, or a majority-vote ensemble of versions), one batched forward",
       description:
-        `Classification tasks are ranked (label + per-label scores), generation tasks generate text. The prompt runs on the hosted model whose fingerprint it carries. ` +
+        `Classification tasks are ranked (label, its name and per-label scores), multiple-choice tasks rank each input's own candidates (give them as the task's fields, or its list field), generation tasks generate text. ` +
+        `An input missing a field is a 400 for the request; one the runner cannot encode (a value the task's wording lacks, too long) is answered with a RowError in its place. The prompt runs on the hosted model whose fingerprint it carries. ` +
         `\`ensemble: [v1, v2, ...]\` runs every version over every input in ONE forward pass and returns the majority vote with each version's label. ${SSE} ${STALENESS}`,
       parameters: [taskParam],
       requestBody: {
@@ -144,7 +167,10 @@ export const inferencePaths: OpenApiPaths = {
       operationId: 'predictMixedBatch',
       tags: ['inference'],
       summary: 'a mixed-task batch: rows of different tasks answered with ONE forward pass per hosted model present, each row with its own prompt',
-      description: `Each row's answer equals the single-task endpoint's. The body may also be a bare array of rows. ${STALENESS}`,
+      description:
+        `Each row's answer equals the single-task endpoint's. Per-row errors: a row naming an unknown task or version, or an input its task cannot use, ` +
+        `is answered with \`{"kind": "error", "error": {"code", "message"}}\` in its place and the other rows are still answered (200); only a malformed ` +
+        `request (not an array, too many rows, a row that is not an object) is a 400. The body may also be a bare array of rows. ${STALENESS}`,
       requestBody: {
         required: true,
         content: json(

@@ -40,6 +40,8 @@ export function ensembleLabels(members: readonly EnsembleMember[]): string[] {
  * the core's `majorityVote` (the same vote `ptune eval` uses for several prompts).
  */
 export function voteEnsemble(members: readonly EnsembleMember[], labels: readonly string[], results: readonly RunResult[], inputs: number): EnsemblePrediction[] {
+  const failed = results.find((r) => r.kind === 'error');
+  if (failed?.kind === 'error') throw new ApiError(400, 'BAD_REQUEST', failed.error.message);
   const at = (m: number, i: number) => results[m * inputs + i] as ClassificationRunResult;
   const votes = members.map((_, m) => Array.from({ length: inputs }, (__, i) => labels.indexOf(at(m, i).label)));
   const scores = members.map((_, m) => Array.from({ length: inputs }, (__, i) => labels.map((l) => at(m, i).scores[l]!)));

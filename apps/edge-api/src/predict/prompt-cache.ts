@@ -41,8 +41,8 @@ export async function cachedPrompt(env: Env, sha256: string): Promise<{ prompt: 
   const artifact = decodePromptArtifact(bytes, `prompt:${sha256}`, { maxBytes: Number(env.MAX_ARTIFACT_BYTES) });
   if (artifact.sha256 !== sha256) throw new ApiError(500, 'INTERNAL', `stored prompt ${sha256} hashes to ${artifact.sha256}`);
   const kind = artifact.manifest.task.kind;
-  if (kind !== 'classification' && kind !== 'generation') {
-    throw new ApiError(422, 'UNSUPPORTED_TASK_KIND', `task "${artifact.manifest.task.id}" is ${kind}; this API answers classification and generation tasks`);
+  if (kind === 'language-modeling') {
+    throw new ApiError(422, 'UNSUPPORTED_TASK_KIND', `task "${artifact.manifest.task.id}" is ${kind}; this API answers classification, multiple-choice and generation tasks`);
   }
   const prompt: CachedPrompt = { artifact, model: await modelForArtifact(env, artifact, `prompt:${sha256}`), bytes: bytes.byteLength };
   remember(sha256, prompt);

@@ -1,4 +1,4 @@
-import { DEFAULT_RUN_LIMITS, inputFields, isPtuneError, type RunPrompt, type RunResult, type RunRow } from '@ptune/core';
+import { DEFAULT_RUN_LIMITS, inputExample, isPtuneError, type Example, type RunPrompt, type RunResult, type RunRow } from '@ptune/core';
 import { ApiError } from '../errors.js';
 import { modelRunner, type TextListener } from '../model/runner.js';
 import type { CachedPrompt } from './prompt-cache.js';
@@ -20,30 +20,49 @@ export interface RowsAnswer {
   readonly models: string[];
 }
 
-/** A string fills a one-field template; an object must give every template field (400 otherwise). */
-function fieldsOf(row: PlannedRow): Record<string, string> {
+/**
+ * A string fills a one-field template; an object must give every field the task reads (and, for a
+ * multiple-choice task with a candidate list field, the list). An ApiError 400 otherwise.
+ */
+function exampleOf(row: PlannedRow): Pick<Example, 'fields' | 'candidates'> | ApiError {
   try {
-    return inputFields(row.prompt.artifact.manifest.task, row.input, DEFAULT_RUN_LIMITS.maxFieldChars);
+    return inputExample(row.prompt.artifact.manifest.task, row.input, DEFAULT_RUN_LIMITS.maxFieldChars);
   } catch (error) {
-    if (isPtuneError(error)) throw new ApiError(400, 'BAD_REQUEST', `${row.at}: ${error.message}`);
+    if (isPtuneError(error)) return new ApiError(400, 'BAD_REQUEST', `${row.at}: ${error.message}`);
     throw error;
   }
 }
 
+export interface RunRowsOptions {
+  readonly onText?: TextListener;
+  /**
+   * Mixed-task batches: a row whose input its task cannot use gets an `error` result in its place
+   * (the runner adds those it finds while encoding). Otherwise the first bad row fails the request (400).
+   */
+  readonly perRowErrors?: boolean;
+}
+
 /**
  * Answers rows of any tasks with ONE run request per hosted model present (each run ranks all its
- * classification rows in one forward pass), the models in parallel. `onText` streams generated text
- * by row index.
+ * classification and multiple-choice rows in one forward pass), the models in parallel. `onText`
+ * streams generated text by row index.
  */
-export async function runRows(env: Env, rows: readonly PlannedRow[], onText?: TextListener): Promise<RowsAnswer> {
-  const fields = rows.map(fieldsOf); // every row validated before any model runs
+export async function runRows(env: Env, rows: readonly PlannedRow[], options: RunRowsOptions = {}): Promise<RowsAnswer> {
+  const { onText } = options;
+  const examples = rows.map(exampleOf); // every row validated before any model runs
+  const results: RunResult[] = new Array(rows.length);
+  examples.forEach((example, i) => {
+    if (!(example instanceof ApiError)) return;
+    if (!options.perRowErrors) throw example;
+    results[i] = { kind: 'error', error: { code: 'BAD_REQUEST', message: example.message } };
+  });
   const byModel = new Map<string, number[]>();
   rows.forEach((row, i) => {
+    if (results[i]) return;
     const id = row.prompt.model.manifest.id;
     byModel.set(id, [...(byModel.get(id) ?? []), i]);
   });
   const runner = modelRunner(env);
-  const results: RunResult[] = new Array(rows.length);
   let forwards = 0;
   await Promise.all(
     [...byModel.values()].map(async (indices) => {
@@ -56,7 +75,8 @@ export async function runRows(env: Env, rows: readonly PlannedRow[], onText?: Te
           promptIndex.set(artifact.sha256, prompts.length);
           prompts.push({ id: artifact.sha256, task: artifact.manifest.task, promptLength: artifact.manifest.promptLength, embeddings: artifact.embeddings });
         }
-        return { prompt: promptIndex.get(artifact.sha256)!, fields: fields[i]! };
+        const { fields, candidates } = examples[i] as Pick<Example, 'fields' | 'candidates'>;
+        return { prompt: promptIndex.get(artifact.sha256)!, fields, ...(candidates ? { candidates } : {}) };
       });
       const answer = await runner.run(hosted, { model: hosted.manifest.fingerprint, prompts, rows: runRows }, onText && ((row, piece) => onText(indices[row]!, piece)));
       answer.results.forEach((result, r) => (results[indices[r]!] = result));

@@ -19,25 +19,41 @@ interface ResolvedPrompt {
   readonly prompt: CachedPrompt;
 }
 
-/** Resolves (task, version) pairs once each and loads their prompts; notes cache hits in the log. */
+/**
+ * Resolves (task, version) pairs once each and loads their prompts; notes cache hits in the log.
+ * The lookup throws a pair's client error (404 ...); `tryLookup` returns it instead (mixed batches
+ * answer such rows with an error result). Server faults always fail the request.
+ */
 async function resolvePrompts(c: AppContext, wanted: ReadonlyArray<{ task: string; version: number | undefined }>) {
-  const resolved = new Map<string, Promise<ResolvedPrompt>>();
+  const resolved = new Map<string, Promise<ResolvedPrompt | ApiError>>();
   const hits: boolean[] = [];
   const keyOf = (task: string, version: number | undefined) => `${task}@${version ?? 'latest'}`;
   for (const { task, version } of wanted) {
     const key = keyOf(task, version);
     if (resolved.has(key)) continue;
     resolved.set(key, (async () => {
-      const record = await resolveVersion(c.env, task, version);
-      const { prompt, hit } = await cachedPrompt(c.env, record.sha256);
-      hits.push(hit);
-      return { version: record, prompt };
+      try {
+        const record = await resolveVersion(c.env, task, version);
+        const { prompt, hit } = await cachedPrompt(c.env, record.sha256);
+        hits.push(hit);
+        return { version: record, prompt };
+      } catch (error) {
+        const api = toApiError(error);
+        if (api.status >= 500) throw error;
+        return api;
+      }
     })());
   }
   // Promise.all: one failure rejects at once and leaves no rejection unobserved.
   const settled = new Map(await Promise.all([...resolved].map(async ([key, promise]) => [key, await promise] as const)));
   c.var.log.cache = hits.every(Boolean) ? 'hit' : hits.some(Boolean) ? 'partial' : 'miss';
-  return (task: string, version: number | undefined) => settled.get(keyOf(task, version))!;
+  const tryLookup = (task: string, version: number | undefined) => settled.get(keyOf(task, version))!;
+  const lookup = (task: string, version: number | undefined): ResolvedPrompt => {
+    const found = tryLookup(task, version);
+    if (found instanceof ApiError) throw found;
+    return found;
+  };
+  return Object.assign(lookup, { tryLookup });
 }
 
 function rowCount(list: unknown, what: string): unknown[] {
@@ -125,7 +141,7 @@ export const predictRoutes = new Hono<AppEnv>()
     c.var.log.version = record.version;
     const rows = inputs.map((input, i) => ({ prompt, input, at: `inputs[${i}]` }));
     const respond = (answer: RowsAnswer) => ({ task, version: record.version, sha256: record.sha256, model: prompt.model.manifest.id, forwards: answer.forwards, predictions: answer.results });
-    if (stream) return streamAnswer(c, (onText) => runRows(c.env, rows, onText), respond);
+    if (stream) return streamAnswer(c, (onText) => runRows(c.env, rows, { onText }), respond);
     const answer = await runRows(c.env, rows);
     noteRun(c, answer);
     return c.json(respond(answer));
@@ -142,15 +158,26 @@ export const predictRoutes = new Hono<AppEnv>()
     });
     c.var.log.rows = rows.length;
     c.var.log.tasks = new Set(rows.map((r) => r.task)).size;
-    const lookup = await resolvePrompts(c, rows);
-    const answer = await runRows(c.env, rows.map((row) => ({ prompt: lookup(row.task, row.version).prompt, input: row.input, at: row.at })));
+    const { tryLookup } = await resolvePrompts(c, rows);
+    // Per-row results: a row naming an unknown task or version, or an input its task cannot use,
+    // is answered with {kind: "error"} in its place; the other rows are still answered.
+    const found = rows.map((row) => tryLookup(row.task, row.version));
+    const runnable = rows.flatMap((row, i) => {
+      const prompt = found[i]!;
+      return prompt instanceof ApiError ? [] : [{ index: i, planned: { prompt: prompt.prompt, input: row.input, at: row.at } }];
+    });
+    const answer = runnable.length > 0 ? await runRows(c.env, runnable.map((r) => r.planned), { perRowErrors: true }) : { results: [], forwards: 0, models: [] };
+    const byRow = new Map(runnable.map((r, k) => [r.index, answer.results[k]!]));
     noteRun(c, answer);
     return c.json({
       forwards: answer.forwards,
       models: answer.models,
       results: rows.map((row, i) => {
-        const { version } = lookup(row.task, row.version);
-        return { task: row.task, version: version.version, sha256: version.sha256, ...answer.results[i]! };
+        const prompt = found[i]!;
+        if (prompt instanceof ApiError) return { task: row.task, ...(row.version === undefined ? {} : { version: row.version }), kind: 'error', error: { code: prompt.code, message: `rows[${i}]: ${prompt.message}` } };
+        const result = byRow.get(i)!;
+        const located = result.kind === 'error' ? { ...result, error: { ...result.error, message: result.error.message.replace(/^rows\[\d+\]/, `rows[${i}]`) } } : result;
+        return { task: row.task, version: prompt.version.version, sha256: prompt.version.sha256, ...located };
       }),
     });
   });

@@ -1,7 +1,8 @@
-import { buildTaskData, columnValue, flattenMultiRc, parseRecords, templateFields, type LoadedTaskData, type SourceRecord } from '@ptune/core/task';
+import { buildTaskData, columnValue, flattenMultiRc, flattenRecord, parseRecords, type LoadedTaskData, type SourceRecord } from '@ptune/core/task';
 import type { DataFile, DataPreview, DataSpec } from '../protocol.js';
 import { byId, el, input, numberValue, showError, table } from './dom.js';
 import { describePreset, fillPresetOptions, presetChoice, presetColumns, presetTruncate, type PresetChoice } from './preset-choice.js';
+import { TaskForm, type FormTask } from './task-form.js';
 import type { WorkerClient } from './worker-client.js';
 
 /** More distinct values than this in the label column: it is probably not a label column. */
@@ -43,6 +44,7 @@ export class DataPanel {
   private columns: string[] = [];
   private preset: PresetChoice | null = null;
   private readonly fieldListeners = new Set<(fields: string[]) => void>();
+  private readonly form = new TaskForm(() => this.renderMapping());
 
   constructor(private readonly client: WorkerClient, private readonly promptLength: () => number, private readonly modelLoaded: () => boolean) {
     input('train-file').addEventListener('change', () => void this.pickTrain(input('train-file').files?.[0]));
@@ -71,7 +73,7 @@ export class DataPanel {
   }
 
   fieldNames(): string[] {
-    return templateFields(byId<HTMLTextAreaElement>('template').value);
+    return this.form.fieldNames();
   }
 
   private async pickTrain(file: File | undefined): Promise<void> {
@@ -84,13 +86,15 @@ export class DataPanel {
     this.preset = presetChoice(value);
     const hint = byId('preset-files');
     hint.hidden = this.preset === null;
-    if (!this.preset) return;
+    if (!this.preset) {
+      this.form.clearList();
+      return;
+    }
     const { id, preset } = this.preset;
     hint.textContent = describePreset(this.preset);
-    byId('task-kind').textContent = preset.task.kind;
     input('task-id').value = id;
     input('task-name').value = preset.task.name;
-    byId<HTMLTextAreaElement>('template').value = preset.task.template;
+    this.form.fill(preset.task as FormTask);
     const readable = this.train !== null && this.readRecords(this.train);
     if (!readable) this.columns = presetColumns(this.preset);
     this.applyPresetMapping();
@@ -102,7 +106,7 @@ export class DataPanel {
     const { mapping, task } = this.preset.preset;
     options(byId<HTMLSelectElement>('label-column'), this.columns, mapping.label);
     this.renderMapping(mapping.fields);
-    this.renderVerbalizer(task.verbalizer);
+    this.renderVerbalizer(task as FormTask);
   }
 
   /** With a preset, the files are read with its mapping right away, so a wrong file is named at once. */
@@ -122,7 +126,8 @@ export class DataPanel {
   private readRecords(train: DataFile): boolean {
     try {
       const records = parseRecords(train.contents, undefined, train.name);
-      this.records = this.preset?.preset.layout === 'multirc' ? flattenMultiRc(records, train.name) : records;
+      const layout = this.preset?.preset.layout;
+      this.records = layout === 'multirc' ? flattenMultiRc(records, train.name) : layout === 'record' ? flattenRecord(records, train.name) : records;
     } catch (caught) {
       this.train = null;
       byId('data-summary').textContent = '';
@@ -141,7 +146,7 @@ export class DataPanel {
     if (!this.readRecords(train)) return;
     const labelSelect = byId<HTMLSelectElement>('label-column');
     if (this.preset) {
-      options(labelSelect, this.columns, labelSelect.value || this.preset.preset.mapping.label);
+      options(labelSelect, this.columns, this.columns.includes(labelSelect.value) ? labelSelect.value : this.preset.preset.mapping.label); // a column of the previous file falls back to the preset's
       this.renderMapping();
       this.checkFiles();
       return;
@@ -171,29 +176,25 @@ export class DataPanel {
     this.fieldListeners.forEach((listener) => listener(fields));
   }
 
-  private renderVerbalizer(given: Readonly<Record<string, string>> | null = null): void {
+  private renderVerbalizer(given: FormTask | null = null): void {
     const rows = byId('verbalizer-rows');
     const column = byId<HTMLSelectElement>('label-column').value;
-    const values = given ? Object.keys(given) : [...new Set(this.records.map(({ record }) => String(columnValue(record, column) ?? '')))].sort();
-    if (values.length > MAX_LABELS) {
+    const values = given?.kind === 'classification' ? Object.keys(given.verbalizer) : [...new Set(this.records.map(({ record }) => String(columnValue(record, column) ?? '')))].sort();
+    if (values.length > MAX_LABELS && this.form.kind() === 'classification') {
       rows.replaceChildren(el('p', { class: 'error', text: `column "${column}" has ${values.length} distinct values; choose the column that holds the class labels` }));
       return;
     }
-    rows.replaceChildren(
-      ...values.map((value, i) => el('label', {}, `Label "${value}" →`, el('input', { id: `verbalizer-${i}`, 'data-label': value, value: given?.[value] ?? ` ${value}`, autocomplete: 'off' }))),
-    );
+    this.form.renderLabels(values, given);
   }
 
   /** The task and data as the worker trains them; throws with a message naming the problem. */
   spec(): DataSpec {
     if (!this.train) throw new Error('choose a training file (step 2)');
-    const verbalizer = Object.fromEntries([...byId('verbalizer-rows').querySelectorAll('input')].map((field) => [field.dataset.label!, field.value]));
     const fields = Object.fromEntries([...byId('field-mapping').querySelectorAll('select')].map((s) => [s.dataset.field!, s.value]));
     const template = byId<HTMLTextAreaElement>('template').value;
     const truncate = this.preset && presetTruncate(this.preset, template);
-    const id = input('task-id').value.trim();
     return {
-      task: { kind: 'classification', id, name: input('task-name').value.trim() || id, template, verbalizer, ...(truncate ? { truncate } : {}) },
+      task: this.form.task(truncate ? { truncate } : {}),
       // A preset's extra mapping (MultiRC's label map and question groups) stays with its columns.
       mapping: { ...this.preset?.preset.mapping, fields, label: byId<HTMLSelectElement>('label-column').value },
       ...(this.preset ? { preset: this.preset.id, layout: this.preset.preset.layout } : {}),
@@ -208,19 +209,18 @@ export class DataPanel {
   async restore(spec: DataSpec): Promise<void> {
     this.preset = presetChoice(spec.preset);
     byId<HTMLSelectElement>('task-preset').value = spec.preset ?? '';
-    if (this.preset) byId('task-kind').textContent = this.preset.preset.task.kind;
     byId('preset-files').hidden = this.preset === null;
     if (this.preset) byId('preset-files').textContent = describePreset(this.preset);
     input('task-id').value = spec.task.id;
     input('task-name').value = spec.task.name;
-    byId<HTMLTextAreaElement>('template').value = spec.task.template;
+    this.form.fill(spec.task);
     input('dev-fraction').value = String(spec.devFraction);
     input('split-seed').value = String(spec.splitSeed);
     this.dev = spec.dev;
     this.readRecords(spec.train); // the saved form wins over the file's and the preset's defaults
     options(byId<HTMLSelectElement>('label-column'), this.columns, spec.mapping.label);
     this.renderMapping(spec.mapping.fields);
-    this.renderVerbalizer(spec.task.verbalizer);
+    this.renderVerbalizer(spec.task);
   }
 
   private async preview(): Promise<void> {

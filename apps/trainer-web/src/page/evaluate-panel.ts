@@ -51,6 +51,13 @@ export class EvaluatePanel {
     const target = byId('metrics');
     target.replaceChildren(el('p', { text: 'evaluating…' }));
     const report = await this.client.call('evaluate', {});
+    if (report.kind === 'multiple-choice') {
+      // Each example's own candidates: accuracy only (no label classes to confuse).
+      const row = (name: string, m: ClassificationMetrics) => [name, formatNumber(m.accuracy, 3), String(m.examples)];
+      target.replaceChildren(table(['prompt', 'accuracy', 'dev examples'], [row('trained soft prompt', report.trained), row('zero-shot (no prompt)', report.zeroShot)], 'Dev metrics (multiple choice)'));
+      target.dataset.accuracy = String(report.trained.accuracy);
+      return;
+    }
     const row = (name: string, m: ClassificationMetrics) => [name, formatNumber(m.accuracy, 3), formatNumber(m.macroF1, 3), String(m.examples)];
     target.replaceChildren(
       table(['prompt', 'accuracy', 'macro-F1', 'dev examples'], [row('trained soft prompt', report.trained), row('zero-shot (no prompt)', report.zeroShot)], 'Dev metrics'),

@@ -26,7 +26,12 @@ export function presetChoice(value: string | undefined): PresetChoice | null {
 /** What to upload: the preset's files, as paths under the assets folder. */
 export function describePreset({ id, preset }: PresetChoice): string {
   const { task, files } = preset;
-  const labels = Object.entries(task.verbalizer).map(([label, text]) => `${label} → "${text}"`).join(', ');
+  const labels =
+    task.kind === 'classification'
+      ? Object.entries(task.verbalizer).map(([label, text]) => `${label}${task.labelNames?.[label] ? ` (${task.labelNames[label]})` : ''} → "${text}"`).join(', ')
+      : task.kind === 'multiple-choice'
+        ? `candidates ${JSON.stringify(task.candidates)}`
+        : task.kind;
   const dev = files.dev ? ` and, as the dev file, ${files.dev}` : ' (no dev file: dev is a seeded split of it)';
   return `${task.name}: a ${task.kind} task (${labels}). Choose, as the training file, ${files.train}${dev}: the files "ptune train --task ${id}" reads from the assets folder ($PT_ASSETS_DIR).`;
 }
@@ -40,6 +45,7 @@ export function presetColumns({ preset }: PresetChoice): string[] {
 /** The preset's truncation order, kept to the fields the (possibly edited) template still uses. */
 export function presetTruncate({ preset }: PresetChoice, template: string): string[] | undefined {
   const fields = templateFields(template);
-  const kept = (preset.task.truncate ?? []).filter((field) => fields.includes(field));
+  const truncate = preset.task.kind === 'language-modeling' ? [] : (preset.task.truncate ?? []);
+  const kept = truncate.filter((field) => fields.includes(field));
   return kept.length > 0 ? kept : undefined;
 }

@@ -74,7 +74,8 @@ export class TrainingRun {
     } else {
       this.trained = null;
       await runStore.clear();
-      const labelStrings = Object.values(runSpec.data.task.verbalizer);
+      const { task } = runSpec.data;
+      const labelStrings = task.kind === 'classification' ? Object.values(task.verbalizer) : [];
       const initial = await initialPromptValues(runSpec.prompt, { model: active.model, tokenizer: active.tokenizer, labelStrings, ...(fromVectors ? { fromVectors } : {}) });
       const before = await fixedBatchLoss(active, prepared, initial, k);
       const initialVector = Array.from(initial.subarray(0, active.model.dModel));

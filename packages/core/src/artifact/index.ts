@@ -21,6 +21,7 @@ export type {
   PromptManifestInput,
 } from './prompt-artifact.js';
 export { PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE, exportPeft, importPeft } from './peft.js';
+export { PEFT_MODEL_CARD_FILE, PEFT_SIDECAR_FILE, peftModelCard, readPeftSidecar } from './peft-sidecar.js';
 export type { PeftExportOptions, PeftImportDefaults, PeftImportOptions } from './peft.js';
 export { importNpy, parseNpy } from './npy.js';
 export type { ImportNpyOptions, NpyArray } from './npy.js';

@@ -55,7 +55,8 @@ describe('parseManifest', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ taskId: '' }, /taskId must be a non-empty string, got ""/],
       [{ taskName: 3 }, /taskName must be a non-empty string, got 3/],
-      [{ task: null }, /task must be a task config object/],
+      [{ task: null }, /task: 1 problem in the task config:\n  - task: expected an object, got null/],
+      [{ task: { kind: 'classification', id: 'sst2', name: 'SST-2', template: '{sentence}', verbaliser: {} } }, /task.verbaliser: expected one of the keys .*, got unknown key "verbaliser" \(did you mean "verbalizer"\?\)/],
       [{ taskId: 'other' }, /taskId "other" differs from task.id "sst2"/],
       [{ baseModel: undefined }, /baseModel must be a non-empty string, got nothing/],
       [{ architecture: 'gpt2' }, /architecture must be one of llama, t5, got "gpt2"/],

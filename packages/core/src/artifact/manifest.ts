@@ -1,3 +1,4 @@
+import { formatTaskIssues, validateTaskConfig } from '@ptune/contracts';
 import { MAX_PROMPT_LENGTH, PROMPT_INIT_METHODS, type PromptInitMethod } from '../prompt/prompt-config.js';
 import { PtuneError, type PtuneErrorCode } from '../errors.js';
 import type { TaskConfig } from '../task/task-config.js';
@@ -110,9 +111,10 @@ export function validateManifest(value: unknown, source: string, code: PtuneErro
   };
   for (const key of ['taskId', 'taskName', 'baseModel']) string(key);
   const task = value.task;
-  if (!isObject(task) || typeof task.kind !== 'string' || typeof task.id !== 'string' || typeof task.name !== 'string') {
-    throw fail('task must be a task config object with string kind, id and name');
-  }
+  // The shared task schema: a publish of a task the CLI could not have trained is refused here.
+  const checked = validateTaskConfig(task, ['task']);
+  if (!checked.ok) throw new PtuneError(code, formatTaskIssues(checked.issues, `${source}: manifest task`, 'the task config'));
+  if (!isObject(task)) throw fail('task must be an object');
   if (task.id !== value.taskId) throw fail(`taskId "${String(value.taskId)}" differs from task.id "${task.id}"`);
   oneOf('architecture', ['llama', 't5']);
   if (typeof value.fingerprint !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(value.fingerprint)) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PtuneError } from '../errors.js';
 import { parseSafetensors, serializeSafetensors, toFloat32 } from '../safetensors/safetensors.js';
 import { exportPeft, importPeft, type PeftImportDefaults } from './peft.js';
+import { readPeftSidecar } from './peft-sidecar.js';
 import { decodePromptArtifact, encodePromptArtifact, type PromptManifestInput } from './prompt-artifact.js';
 import { errorOf } from '../test-support/errors.js';
 
@@ -27,7 +28,7 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 describe('PEFT export', () => {
   it('writes a PromptTuningConfig and prompt_embeddings [k, d] as PEFT saves them', () => {
     const files = exportPeft(artifact(), { numAttentionHeads: 8, numLayers: 5 });
-    expect([...files.keys()]).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+    expect([...files.keys()]).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'ptune_task.json', 'README.md']);
     const config = json(files.get('adapter_config.json'));
     expect(config).toEqual({
       auto_mapping: null,
@@ -69,7 +70,8 @@ describe('PEFT export', () => {
       num_layers: null,
     });
     expect(parseSafetensors(files.get('adapter_model.safetensors')!).tensors.get('prompt_embeddings')!.dtype).toBe('F16');
-    expect(json(exportPeft(artifact({ init: { method: 'class-label' } })).get('adapter_config.json')).prompt_tuning_init).toBe('RANDOM');
+    expect(json(exportPeft(artifact({ init: { method: 'class-label' } })).get('adapter_config.json')).prompt_tuning_init).toBe('SAMPLE_VOCAB'); // label embeddings, then sampled vocabulary: PEFT's nearest init
+    expect(json(exportPeft(artifact({ init: { method: 'from', from: 'x' } })).get('adapter_config.json')).prompt_tuning_init).toBe('RANDOM');
   });
 
   it('refuses an invalid artifact', () => {
@@ -150,3 +152,28 @@ describe('PEFT import', () => {
     expect(tooLarge.code).toBe('ARTIFACT_TOO_LARGE');
   });
 });
+
+describe('PEFT sidecar', () => {
+  it('carries the manifest (task included) and a model card naming the base model; import reads it back', () => {
+    const bytes = artifact({ init: { method: 'class-label', seed: 3 } });
+    const files = exportPeft(bytes, { baseModelNameOrPath: 'karpathy/tinyllamas' });
+    expect(json(files.get('adapter_config.json'))).toMatchObject({ base_model_name_or_path: 'karpathy/tinyllamas', prompt_tuning_init: 'SAMPLE_VOCAB' });
+    const sidecar = readPeftSidecar(files, 'peft');
+    expect(sidecar).toEqual(decodePromptArtifact(bytes, 'a').manifest);
+    const card = new TextDecoder().decode(files.get('README.md'));
+    expect(card.startsWith('---\nbase_model: karpathy/tinyllamas\nlibrary_name: peft\n')).toBe(true);
+    expect(card).toContain('- init: class-label: embeddings of the task\'s label texts');
+    expect(card).toContain('- label `1` -> " good"');
+    const { task, taskId, taskName, fingerprint, createdAt, init } = sidecar!;
+    const back = importPeft(files, { task, taskId, taskName, fingerprint, createdAt, init }, { source: 'peft' });
+    expect(decodePromptArtifact(back, 'b').manifest).toMatchObject({ task: manifest.task, init: { method: 'class-label', seed: 3 }, baseModel: 'karpathy/tinyllamas' });
+  });
+
+  it('refuses a sidecar whose task breaks the schema, naming the key', () => {
+    const files = new Map(exportPeft(artifact()));
+    const broken = { ...json(files.get('ptune_task.json')), task: { ...manifest.task, verbaliser: {} } };
+    files.set('ptune_task.json', encode(broken));
+    expect(errorOf(() => readPeftSidecar(files, 'peft')).message).toMatch(/peft\/ptune_task.json: manifest task: .*\n  - task.verbaliser: .*did you mean "verbalizer"/s);
+  });
+});
+

@@ -10,6 +10,7 @@ import {
   type PromptManifestInput,
 } from './prompt-artifact.js';
 import { toFloat16Bits } from './prompt-values.js';
+import { encodePeftSidecar, PEFT_MODEL_CARD_FILE, PEFT_SIDECAR_FILE, peftModelCard } from './peft-sidecar.js';
 
 /**
  * Hugging Face PEFT prompt tuning interop. PEFT saves `adapter_config.json` (a PromptTuningConfig)
@@ -47,15 +48,19 @@ export interface PeftImportOptions {
 }
 
 const TASK_TYPES: Record<ArtifactArchitecture, string> = { llama: 'CAUSAL_LM', t5: 'SEQ_2_SEQ_LM' };
-const INIT_TO_PEFT: Record<string, string> = { random: 'RANDOM', 'sampled-vocab': 'SAMPLE_VOCAB', text: 'TEXT' };
+// class-label: label embeddings, then sampled vocabulary; PEFT's nearest is SAMPLE_VOCAB (the exact init is in the sidecar).
+const INIT_TO_PEFT: Record<string, string> = { random: 'RANDOM', 'sampled-vocab': 'SAMPLE_VOCAB', 'class-label': 'SAMPLE_VOCAB', text: 'TEXT' };
 
-/** Artifact bytes -> PEFT files (`adapter_config.json`, `adapter_model.safetensors`). */
+/**
+ * Artifact bytes -> PEFT files (`adapter_config.json`, `adapter_model.safetensors`) plus the
+ * sidecar `ptune_task.json` (the manifest, task included) and a README.md model card.
+ */
 export function exportPeft(artifactBytes: Uint8Array, options: PeftExportOptions = {}): Map<string, Uint8Array> {
   const source = options.source ?? 'artifact';
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
   const { manifest, embeddings } = decodePromptArtifact(artifactBytes, source, { maxBytes });
   const baseModel = options.baseModelNameOrPath ?? manifest.baseModel;
-  // PEFT has no class-label or copy-from init; with inference_mode the init is never run anyway.
+  // PEFT has no copy-from init; with inference_mode the init is never run anyway.
   const init = INIT_TO_PEFT[manifest.init.method] ?? 'RANDOM';
   const config = {
     auto_mapping: null,
@@ -83,6 +88,8 @@ export function exportPeft(artifactBytes: Uint8Array, options: PeftExportOptions
   return new Map([
     [PEFT_CONFIG_FILE, new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`)],
     [PEFT_WEIGHTS_FILE, serializeSafetensors([[PROMPT_TENSOR_NAME, tensor]], { format: 'pt' })],
+    [PEFT_SIDECAR_FILE, encodePeftSidecar(manifest)],
+    [PEFT_MODEL_CARD_FILE, new TextEncoder().encode(peftModelCard(manifest, baseModel))],
   ]);
 }
 

@@ -7,6 +7,7 @@ import { createRng } from '../model/sampling.js';
 import { localFileSource } from '../node/local-file-source.js';
 import { createTaskEncoder, languageModelingRows, type EncodedExample, type TaskEncoder } from '../task/encode-example.js';
 import { presetTask } from '../task/presets.js';
+import type { ClassificationTaskConfig } from '../task/task-config.js';
 import { assetPath, maxAbsDiff } from '../test-support/assets.js';
 import { evaluateClassification, evaluatePerplexity } from './evaluate.js';
 import { classificationMetrics } from './metrics.js';
@@ -71,7 +72,7 @@ describe('evaluation (stories260K, wasm)', () => {
   });
 
   it('counts truncated inputs, leaves unlabelled examples out of the metrics, needs a prompt slot', async () => {
-    const task = presetTask('sst2').task;
+    const task = presetTask('sst2').task as ClassificationTaskConfig;
     const floor = loaded.tokenizer!.encode(task.template.replace('{sentence}', ''), { addBos: true }).length;
     const tight = createTaskEncoder(task, loaded.tokenizer!, { maxInputTokens: floor + 14 });
     const mixed = [

@@ -8,7 +8,7 @@ import type { EncodedExample, TaskEncoder } from '../task/encode-example.js';
 import type { Example } from '../task/task-config.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
 import { classificationMetrics, exactMatch, tokenF1, type ClassificationMetrics } from './metrics.js';
-import { majorityVote, rankCandidates } from './rank-candidates.js';
+import { rankAndVote } from './rank-vote.js';
 import { targetLogProbs, type ScoringRow } from './target-log-probs.js';
 
 export interface EvaluateOptions extends MemoryOptions {
@@ -42,16 +42,10 @@ export async function evaluateClassification(
   const predictions: number[] = [];
   const scores: number[][] = [];
   for (let start = 0; start < examples.length; start += batchSize) {
-    const batch = examples.slice(start, start + batchSize);
-    const result = await rankCandidates(
-      model,
-      prompts.flatMap((prompt) => batch.map((example) => ({ prompt, inputIds: example.inputIds, candidates: encoder.labelIds, lengthNormalize }))),
-      options,
-    );
-    const votes = prompts.map((_, p) => result.best.slice(p * batch.length, (p + 1) * batch.length));
-    const voterScores = prompts.map((_, p) => result.scores.slice(p * batch.length, (p + 1) * batch.length));
-    predictions.push(...majorityVote(votes, voterScores));
-    batch.forEach((_, i) => scores.push(encoder.labels.map((__, l) => voterScores.reduce((sum, v) => sum + v[i]![l]!, 0))));
+    const batch = examples.slice(start, start + batchSize).map((example) => ({ inputIds: example.inputIds, candidates: encoder.labelIds }));
+    const voted = await rankAndVote(model, prompts, batch, lengthNormalize, options);
+    predictions.push(...voted.predictions);
+    scores.push(...voted.scores);
   }
   const labelled = examples.map((e, i) => [e.labelIndex, predictions[i]!] as const).filter(([gold]) => gold !== null) as Array<[number, number]>;
   const metrics = classificationMetrics(labelled.map(([g]) => g), labelled.map(([, p]) => p), encoder.labels.length);

@@ -38,6 +38,10 @@ export function inputTokenBudget(model: FrozenLanguageModel, promptLength: numbe
  * all encode through it, so they truncate alike.
  */
 export function taskEncoderForPrompt(task: TaskConfig, tokenizer: TextTokenizer, model: FrozenLanguageModel, promptLength: number): TaskEncoder {
+  if (task.kind === 'multiple-choice') {
+    // Each example brings its own candidates: its input gets what its longest candidate leaves.
+    return createTaskEncoder(task, tokenizer, { maxInputTokens: (longest) => inputTokenBudget(model, promptLength, longest) });
+  }
   const probe = createTaskEncoder(task, tokenizer, { maxInputTokens: Number.MAX_SAFE_INTEGER });
   const target = task.kind === 'generation' ? task.maxNewTokens : Math.max(1, ...probe.labelIds.map((ids) => ids.length));
   const maxInputTokens = inputTokenBudget(model, promptLength, target);

@@ -72,7 +72,7 @@ describeEachBackend('executeRun (stories260K)', () => {
       if (result.kind === 'generation') {
         expect(result.text).toBe(expected);
         expect(pieces[r]!.join('')).toBe(result.text);
-      } else {
+      } else if (result.kind === 'classification') {
         (expected as number[]).forEach((score, l) => expect(Math.abs(result.scores[LABELS[l]!]! - score)).toBeLessThan(1e-4));
       }
     }
@@ -87,7 +87,47 @@ describeEachBackend('executeRun (stories260K)', () => {
     const rows = [{ prompt: 0, fields: { sentence: 'x' } }];
     await expect(executeRun(served, store, { model: `sha256:${'0'.repeat(64)}`, prompts, rows })).rejects.toMatchObject({ code: 'ARTIFACT_FINGERPRINT_MISMATCH' });
     await expect(executeRun(served, store, { model: served.model.fingerprint, prompts: [{ ...prompts[0]!, id: 'w', promptLength: 8 }], rows })).rejects.toMatchObject({ code: 'ARTIFACT_DIM_MISMATCH' });
-    await expect(executeRun(served, store, { model: served.model.fingerprint, prompts, rows: [{ prompt: 0, fields: { text: 'x' } }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('rows[0]') });
+  });
+
+  it('answers a row without its fields with an error result in its place; the other rows are still answered', async () => {
+    const store = new PromptStore(served);
+    const answer = await executeRun(served, store, { model: served.model.fingerprint, prompts, rows: [{ prompt: 0, fields: { text: 'x' } }, { prompt: 0, fields: { sentence: 'a lovely film' } }] });
+    expect(answer.results[0]).toEqual({ kind: 'error', error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^rows\[0\]: needs a string "sentence"/) } });
+    expect(answer.results[1]).toMatchObject({ kind: 'classification' });
+    expect(['negative', 'positive']).toContain((answer.results[1] as ClassificationRunResult).name); // SST-2's labelNames
+  });
+
+  it('ranks multiple-choice rows over their own candidates, in the same forward as classification rows', async () => {
+    const copa: TaskConfig = { kind: 'multiple-choice', id: 'copa', name: 'copa', template: '{premise} {question}', candidates: [' {choice1}', ' {choice2}'], wording: { question: { cause: 'because', effect: 'so' } } };
+    const entities: TaskConfig = { kind: 'multiple-choice', id: 'ents', name: 'ents', template: '{passage}\nAnswer:', candidates: { field: 'entities' } };
+    const mc = [prompt('c', copa, 3, 5), prompt('e', entities, 2, 6), prompts[0]!];
+    const store = new PromptStore(served);
+    const rows: RunRow[] = [
+      { prompt: 0, fields: { premise: 'The girl fell.', question: 'cause', choice1: 'She tripped on a stone.', choice2: 'She ate a very big red apple pie.' } },
+      { prompt: 1, fields: { passage: 'Tom and Lily went to the park.' }, candidates: ['Tom', 'Lily', 'the big brown dog'] },
+      { prompt: 0, fields: { premise: 'The girl fell.', question: 'why', choice1: 'a', choice2: 'b' } },
+      { prompt: 2, fields: { sentence: 'fine' } },
+    ];
+    const answer = await executeRun(served, store, { model: served.model.fingerprint, prompts: mc, rows });
+    expect(answer.forwards).toBe(1);
+    expect(answer.results.map((r) => r.kind)).toEqual(['multiple-choice', 'multiple-choice', 'error', 'classification']);
+    // Each row's own candidates, scored as rankCandidates scores them alone (log-likelihood over each candidate).
+    for (const r of [0, 1]) {
+      const row = rows[r]!;
+      const p = mc[row.prompt]!;
+      const encoder = createTaskEncoder(p.task, served.tokenizer, { maxInputTokens: (t) => 512 - p.promptLength - t });
+      const encoded = encoder.encode({ fields: row.fields, ...(row.candidates ? { candidates: row.candidates } : {}) });
+      const tensor = tf.tensor2d(p.embeddings, [p.promptLength, 64]);
+      const alone = await rankCandidates(served.model, [{ prompt: tensor, inputIds: encoded.inputIds, candidates: encoded.candidateIds! }]);
+      tensor.dispose();
+      const result = answer.results[r]!;
+      if (result.kind !== 'multiple-choice') throw new Error('expected a multiple-choice result');
+      expect(result.scores).toHaveLength(encoded.candidateIds!.length);
+      result.scores.forEach((s, c) => expect(Math.abs(s - alone.scores[0]![c]!)).toBeLessThan(1e-4));
+      expect(result.choice).toBe(alone.best[0]);
+      expect(result.text).toBe(encoded.candidateTexts![alone.best[0]!]!.trim());
+    }
+    expect(answer.results[2]).toMatchObject({ kind: 'error', error: { code: 'DATA_INVALID', message: expect.stringContaining('field "question" is "why"') } });
   });
 
   it('a prompt store reuses a prepared prompt only while its content is the same', async () => {

@@ -1,11 +1,11 @@
-import { PtuneError } from '../errors.js';
+import { isPtuneError, PtuneError } from '../errors.js';
 import { rankCandidates } from '../eval/rank-candidates.js';
 import { generate } from '../model/generate.js';
 import { generationStopIds } from '../model/stop-ids.js';
 import type { EncodedExample } from '../task/encode-example.js';
-import { inputFields } from './input-fields.js';
+import { inputExample } from './input-fields.js';
 import type { PreparedPrompt, PromptStore, ServedLanguageModel } from './prompt-store.js';
-import { DEFAULT_RUN_LIMITS, type GenerationRunResult, type RunRequest, type RunResponse, type RunResult } from './run-request.js';
+import { DEFAULT_RUN_LIMITS, type ErrorRunResult, type GenerationRunResult, type RunRequest, type RunResponse, type RunResult } from './run-request.js';
 import { textStream } from './text-stream.js';
 
 export interface ExecuteRunOptions {
@@ -24,7 +24,11 @@ interface EncodedRow {
  * Executes a run request against a loaded model: THE implementation shared by the edge Worker's
  * in-isolate runner and the model host (`ptune serve-model`). Classification rows of every prompt
  * are ranked in ONE forward pass (each row carries its own prompt); generation rows are decoded
- * greedily in one batch with their soft prompts as prefixes.
+ * greedily in one batch with their soft prompts as prefixes; multiple-choice rows are ranked in the
+ * same forward as classification rows, each over its own candidates. A row whose input the task
+ * cannot use (a missing field, an unknown wording value, too long) gets an `error` result in its
+ * place: the other rows are still answered. Request-level problems (bad prompt index, another
+ * model) still throw.
  */
 export async function executeRun(served: ServedLanguageModel, store: PromptStore, request: RunRequest, options: ExecuteRunOptions = {}): Promise<RunResponse> {
   const { model, tokenizer } = served;
@@ -33,39 +37,46 @@ export async function executeRun(served: ServedLanguageModel, store: PromptStore
   }
   const prompts = request.prompts.map((p, i) => store.prepare(p, `prompts[${i}]`));
   const maxFieldChars = options.maxFieldChars ?? DEFAULT_RUN_LIMITS.maxFieldChars;
-  const rows: EncodedRow[] = request.rows.map((row, index) => {
+  const results: RunResult[] = new Array(request.rows.length);
+  const rows: EncodedRow[] = [];
+  request.rows.forEach((row, index) => {
     const prompt = prompts[row.prompt];
     if (!prompt) throw new PtuneError('INVALID_ARGUMENT', `rows[${index}].prompt ${row.prompt} is not an index into prompts`);
-    let fields: Record<string, string>;
     try {
-      fields = inputFields(prompt.encoder.task, row.fields, maxFieldChars);
+      const example = inputExample(prompt.encoder.task, row.candidates ? { ...row.fields, ...listInput(prompt, row.candidates) } : row.fields, maxFieldChars);
+      rows.push({ index, prompt, encoded: prompt.encoder.encode(example) });
     } catch (error) {
-      throw new PtuneError('INVALID_ARGUMENT', `rows[${index}]: ${(error as Error).message}`);
+      if (!isPtuneError(error)) throw error;
+      results[index] = rowError(error.code, `rows[${index}]: ${error.message}`);
     }
-    return { index, prompt, encoded: prompt.encoder.encode({ fields }) };
   });
-  const results: RunResult[] = new Array(rows.length);
   let forwards = 0;
 
-  const ranked = rows.filter((r) => r.prompt.encoder.task.kind === 'classification');
+  const ranked = rows.filter((r) => r.prompt.encoder.task.kind === 'classification' || r.prompt.encoder.task.kind === 'multiple-choice');
   if (ranked.length > 0) {
     forwards++;
     const { scores, best } = await rankCandidates(
       model,
-      ranked.map(({ prompt, encoded }) => ({
-        prompt: prompt.tensor,
-        inputIds: encoded.inputIds,
-        candidates: prompt.encoder.labelIds,
-        lengthNormalize: prompt.encoder.task.kind === 'classification' && prompt.encoder.task.lengthNormalize === true,
-      })),
+      ranked.map(({ prompt, encoded }) => {
+        const { task } = prompt.encoder;
+        const lengthNormalize = (task.kind === 'classification' || task.kind === 'multiple-choice') && task.lengthNormalize === true;
+        return { prompt: prompt.tensor, inputIds: encoded.inputIds, candidates: encoded.candidateIds ?? prompt.encoder.labelIds, lengthNormalize };
+      }),
     );
     ranked.forEach(({ index, prompt, encoded }, i) => {
       const { labels, task } = prompt.encoder;
+      if (task.kind === 'multiple-choice') {
+        const candidates = [...encoded.candidateTexts!];
+        results[index] = { kind: 'multiple-choice', choice: best[i]!, text: candidates[best[i]!]!.trim(), scores: scores[i]!, candidates, truncated: encoded.truncated };
+        return;
+      }
       const label = labels[best[i]!]!;
       const verbalizer = task.kind === 'classification' ? task.verbalizer : {};
+      const names: Readonly<Record<string, string>> = (task.kind === 'classification' && task.labelNames) || {};
       results[index] = {
         kind: 'classification',
         label,
+        name: names[label] ?? label,
         text: (verbalizer[label] ?? label).trim(),
         scores: Object.fromEntries(labels.map((l, c) => [l, scores[i]![c]!])),
         truncated: encoded.truncated,
@@ -103,4 +114,14 @@ export async function executeRun(served: ServedLanguageModel, store: PromptStore
     });
   }
   return { model: model.fingerprint, results, forwards };
+}
+
+function rowError(code: string, message: string): ErrorRunResult {
+  return { kind: 'error', error: { code, message } };
+}
+
+/** A row's candidate list, under the task's list field name. */
+function listInput(prompt: PreparedPrompt, candidates: readonly string[]): Record<string, readonly string[]> {
+  const { task } = prompt.encoder;
+  return task.kind === 'multiple-choice' && !Array.isArray(task.candidates) ? { [(task.candidates as { readonly field: string }).field]: candidates } : {};
 }

@@ -2,12 +2,12 @@
 export { describeModel } from './describe-model.js';
 export { executeRun } from './execute-run.js';
 export type { ExecuteRunOptions } from './execute-run.js';
-export { inputFields } from './input-fields.js';
+export { inputExample, inputFields } from './input-fields.js';
 export { MODEL_ID_PATTERN, MODEL_MANIFEST_FILE, MODEL_MANIFEST_VERSION, parseModelManifest, validateModelManifest } from './model-manifest.js';
 export { sha256Hex } from '../hash/sha256.js';
 export type { ModelFileEntry, ModelManifest } from './model-manifest.js';
 export { PromptStore, encoderFor } from './prompt-store.js';
 export type { PreparedPrompt, ServedLanguageModel } from './prompt-store.js';
 export { DEFAULT_RUN_LIMITS, runRequestFromJson, runRequestToJson } from './run-request.js';
-export type { ClassificationRunResult, GenerationRunResult, RunLimits, RunPrompt, RunRequest, RunRequestJson, RunResponse, RunResult, RunRow } from './run-request.js';
+export type { ClassificationRunResult, ErrorRunResult, GenerationRunResult, MultipleChoiceRunResult, RunLimits, RunPrompt, RunRequest, RunRequestJson, RunResponse, RunResult, RunRow } from './run-request.js';
 export { textStream } from './text-stream.js';

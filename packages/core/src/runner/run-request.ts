@@ -21,6 +21,8 @@ export interface RunRow {
   readonly prompt: number;
   /** Template field -> text (user text: never parsed into special tokens). */
   readonly fields: Readonly<Record<string, string>>;
+  /** Multiple choice with a candidate list field: this row's candidate texts. */
+  readonly candidates?: readonly string[];
 }
 
 export interface RunRequest {
@@ -32,7 +34,10 @@ export interface RunRequest {
 
 export interface ClassificationRunResult {
   readonly kind: 'classification';
+  /** The label key (as in the data). */
   readonly label: string;
+  /** What the label means: `task.labelNames[label]`, else the label itself. */
+  readonly name: string;
   /** The verbalized label, trimmed. */
   readonly text: string;
   /** Per label: summed (or length-normalised) log-likelihood. */
@@ -49,7 +54,28 @@ export interface GenerationRunResult {
   readonly truncated: boolean;
 }
 
-export type RunResult = ClassificationRunResult | GenerationRunResult;
+export interface MultipleChoiceRunResult {
+  readonly kind: 'multiple-choice';
+  /** Index of the chosen candidate among this row's candidates. */
+  readonly choice: number;
+  /** The chosen candidate's text, trimmed. */
+  readonly text: string;
+  /** Per candidate, in order: summed (or length-normalised) log-likelihood. */
+  readonly scores: number[];
+  readonly candidates: string[];
+  readonly truncated: boolean;
+}
+
+/**
+ * A row that could not be answered (a missing field, a value the task's wording lacks, an input
+ * too long): reported in its place, so one bad row never fails the other rows of a batch.
+ */
+export interface ErrorRunResult {
+  readonly kind: 'error';
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export type RunResult = ClassificationRunResult | MultipleChoiceRunResult | GenerationRunResult | ErrorRunResult;
 
 export interface RunResponse {
   /** The fingerprint of the model that ran. */
@@ -139,6 +165,11 @@ export function runRequestFromJson(value: unknown, limits: RunLimits = DEFAULT_R
     for (const [name, text] of Object.entries(fields)) {
       if (typeof text !== 'string') bad(`${at}.fields.${name} must be a string`);
       if ((text as string).length > limits.maxFieldChars) bad(`${at}.fields.${name} has ${(text as string).length} characters; at most ${limits.maxFieldChars}`);
+    }
+    if (raw.candidates !== undefined) {
+      const list = raw.candidates;
+      if (!Array.isArray(list) || !list.every((c) => typeof c === 'string' && c.length <= limits.maxFieldChars)) bad(`${at}.candidates must be a list of strings of at most ${limits.maxFieldChars} characters`);
+      return { prompt: raw.prompt as number, fields: fields as Record<string, string>, candidates: list as string[] };
     }
     return { prompt: raw.prompt as number, fields: fields as Record<string, string> };
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PtuneError } from '../errors.js';
-import { columnValue, defaultColumnMapping, examplesFromRecords } from './column-mapping.js';
+import { columnValue, defaultColumnMapping, examplesFromRecords, readExamples } from './column-mapping.js';
 import type { ClassificationTaskConfig, TaskConfig } from './task-config.js';
 
 const yesNo: ClassificationTaskConfig = {
@@ -67,10 +67,32 @@ describe('examplesFromRecords', () => {
     expect(error.message).toMatch(/^z\.jsonl:2: column "text" \(template field "text"\) is object/);
   });
 
-  it('checks the mapping against the task up front', () => {
-    expect(errorOf(() => examplesFromRecords([], { fields: { text: 'text' } }, yesNo, 'a')).message).toMatch(/template field "q" has no column/);
+  it('checks the mapping against the task up front, listing every problem (TASK_INVALID)', () => {
+    const missing = errorOf(() => examplesFromRecords([], { fields: {} }, yesNo, 'a'));
+    expect(missing.code).toBe('TASK_INVALID');
+    expect(missing.message).toContain('2 problems');
+    expect(missing.message).toMatch(/mapping\.fields\.text: expected the column of field "text", got nothing \(missing\)\n  - mapping\.fields\.q:/);
     const badMap = { fields: { text: 'a', q: 'b' }, label: 'l', labelMap: { x: 'yes' } };
-    expect(errorOf(() => examplesFromRecords([], badMap, yesNo, 'a')).code).toBe('INVALID_ARGUMENT');
+    expect(errorOf(() => examplesFromRecords([], badMap, yesNo, 'a')).code).toBe('TASK_INVALID');
+  });
+
+  it('lists every bad row in one error, and skips rows with every mapped cell empty', () => {
+    const records = [
+      { record: { text: 'a', q: 'b', label: 'maybe' }, line: 2 },
+      { record: { text: '', q: ' ', label: '' }, line: 3 },
+      { record: { text: 'c', label: 'true' }, line: 4 },
+      { record: { text: 'd', q: 'e', label: 'nope' }, line: 5 },
+    ];
+    const error = errorOf(() => examplesFromRecords(records, { fields: { text: 'text', q: 'q' }, label: 'label' }, yesNo, 'f.csv'));
+    expect(error.code).toBe('DATA_INVALID');
+    expect(error.message.split('\n')).toEqual([
+      'f.csv: 3 problems in the data:',
+      '  - f.csv:2: unknown label "maybe" in column "label"; allowed labels: "false", "true"',
+      '  - f.csv:4: column "q" (template field "q") is missing; the record has columns: text, label',
+      '  - f.csv:5: unknown label "nope" in column "label"; allowed labels: "false", "true"',
+    ]);
+    const read = readExamples(records.filter((r) => r.line === 3), { fields: { text: 'text', q: 'q' }, label: 'label' }, yesNo, 'f.csv');
+    expect(read).toMatchObject({ examples: [], skipped: [3] });
   });
 
   it('reads generation targets and language-modelling text', () => {

@@ -11,8 +11,8 @@ const UNBOUNDED = { maxInputTokens: Number.MAX_SAFE_INTEGER };
 
 describe('task encoding (tok512)', () => {
   let tokenizer: TextTokenizer;
-  const sst2 = presetTask('sst2').task;
-  const rte = presetTask('rte').task; // truncate: ['premise'] only
+  const sst2 = presetTask('sst2').task as ClassificationTaskConfig;
+  const rte = presetTask('rte').task as ClassificationTaskConfig; // truncate: ['premise'] only
   const premise = 'The old man walked slowly down the long road to the village, where his daughter had lived for many years with her two children and a small brown dog.';
   const hypothesis = 'A man walked to a village.';
   /** The input of an RTE example with this premise, as text. */
@@ -125,7 +125,7 @@ describe('task encoding (tok512)', () => {
 
 describe('task encoding (T5 SentencePiece: no BOS, </s> appended)', () => {
   const tokenizer = TextTokenizer.fromSentencePieceModel(readFileSync(assetPath('tokenizers', 't5', 'spiece.model')), 'spiece.model');
-  const sst2 = presetTask('sst2').task;
+  const sst2 = presetTask('sst2').task as ClassificationTaskConfig;
 
   it('input = filled template + </s>; target = verbalized label + </s>, as Hugging Face T5 inputs and labels', () => {
     const encoder = createTaskEncoder(sst2, tokenizer, UNBOUNDED);

@@ -1,5 +1,6 @@
 import { PtuneError } from '../errors.js';
 import type { TextTokenizer } from '../tokenizer/text-tokenizer.js';
+import { exampleCandidates, wordedFields } from './example-fields.js';
 import { fillTemplate, templateSegments } from './format-input.js';
 import { templateFields, type Example, type TaskConfig } from './task-config.js';
 
@@ -10,10 +11,14 @@ import { templateFields, type Example, type TaskConfig } from './task-config.js'
  */
 export interface EncodedExample {
   readonly inputIds: readonly number[];
-  /** The gold target (classification: the gold label's string); null when the example has none. */
+  /** The gold target (classification: the gold label's string; multiple choice: the gold candidate); null when the example has none. */
   readonly targetIds: readonly number[] | null;
-  /** Classification: index of the gold label in `labels`; else null. */
+  /** Classification: index of the gold label in `labels`; multiple choice: of the gold candidate; else null. */
   readonly labelIndex: number | null;
+  /** Multiple choice: this example's candidates as token ids (no BOS), in order. */
+  readonly candidateIds?: ReadonlyArray<readonly number[]>;
+  /** Multiple choice: this example's candidate texts. */
+  readonly candidateTexts?: readonly string[];
   /** Whether a field was shortened to fit the context. */
   readonly truncated: boolean;
 }
@@ -28,15 +33,19 @@ export interface TaskEncoder {
 }
 
 export interface TaskEncoderOptions {
-  /** Tokens available to the input (context minus prompt minus the longest target). */
-  readonly maxInputTokens: number;
+  /**
+   * Tokens available to the input (context minus prompt minus the longest target). Multiple choice:
+   * a function of the example's longest candidate, since each example brings its own.
+   */
+  readonly maxInputTokens: number | ((longestTarget: number) => number);
 }
 
 /**
  * Tokenises examples of a classification or generation task. Input and target are tokenised
  * separately and concatenated by the scorer (target without BOS). An input longer than
  * `maxInputTokens` loses whole words from the end of its truncatable fields (in `task.truncate`
- * order), never the template's fixed text or the target.
+ * order), never the template's fixed text or the target. Fields named in `task.wording` are worded
+ * first; multiple-choice candidates come from each example (see `exampleCandidates`).
  */
 export function createTaskEncoder(task: TaskConfig, tokenizer: TextTokenizer, options: TaskEncoderOptions): TaskEncoder {
   if (task.kind === 'language-modeling') throw new PtuneError('INVALID_ARGUMENT', `task "${task.id}": language modelling has no template to encode; use languageModelingRows`);
@@ -45,11 +54,12 @@ export function createTaskEncoder(task: TaskConfig, tokenizer: TextTokenizer, op
   const labelIds = task.kind === 'classification' ? labels.map((label) => tokenizer.encode(task.verbalizer[label]!, { addBos: false })) : [];
   const truncatable = task.truncate ?? templateFields(template);
   const encodeInput = (fields: Readonly<Record<string, string>>) => tokenizer.encode(fillTemplate(template, fields), { addBos: tokenizer.hasBos });
+  const fixedBudget = typeof options.maxInputTokens === 'number' ? options.maxInputTokens : null;
 
-  function fit(example: Example): { ids: number[]; truncated: boolean } {
-    let fields = { ...example.fields };
+  function fit(example: Example, maxInputTokens: number): { ids: number[]; truncated: boolean } {
+    let fields = wordedFields(task, example.fields, example.origin);
     let ids = encodeInput(fields);
-    if (ids.length <= options.maxInputTokens) return { ids, truncated: false };
+    if (ids.length <= maxInputTokens) return { ids, truncated: false };
     templateSegments(template, fields, example.origin); // names a missing field before any truncation
     for (const field of truncatable) {
       const words = (fields[field] ?? '').split(/(?<=\s)/); // keeps each word's trailing whitespace
@@ -58,17 +68,17 @@ export function createTaskEncoder(task: TaskConfig, tokenizer: TextTokenizer, op
       while (low < high) {
         const mid = Math.ceil((low + high) / 2);
         const candidate = encodeInput({ ...fields, [field]: words.slice(0, mid).join('') });
-        if (candidate.length <= options.maxInputTokens) low = mid;
+        if (candidate.length <= maxInputTokens) low = mid;
         else high = mid - 1;
       }
       fields = { ...fields, [field]: words.slice(0, low).join('') };
       ids = encodeInput(fields);
-      if (ids.length <= options.maxInputTokens) return { ids, truncated: true };
+      if (ids.length <= maxInputTokens) return { ids, truncated: true };
     }
     const where = example.origin ? `${example.origin.file}:${example.origin.line}: ` : '';
     throw new PtuneError(
       'DATA_INVALID',
-      `${where}the input needs ${ids.length} tokens even with ${truncatable.join(', ')} emptied; only ${options.maxInputTokens} fit (shorten the template or the prompt)`,
+      `${where}the input needs ${ids.length} tokens even with ${truncatable.join(', ')} emptied; only ${maxInputTokens} fit (shorten the template or the prompt)`,
     );
   }
 
@@ -77,7 +87,23 @@ export function createTaskEncoder(task: TaskConfig, tokenizer: TextTokenizer, op
     labels,
     labelIds,
     encode(example) {
-      const { ids, truncated } = fit(example);
+      if (task.kind === 'multiple-choice') {
+        const candidateTexts = exampleCandidates(task, example);
+        const candidateIds = candidateTexts.map((text) => tokenizer.encode(text, { addBos: false }));
+        const longest = Math.max(...candidateIds.map((ids) => ids.length));
+        const budget = fixedBudget ?? (options.maxInputTokens as (t: number) => number)(longest);
+        if (budget < 2) {
+          const where = example.origin ? `${example.origin.file}:${example.origin.line}: ` : '';
+          throw new PtuneError('DATA_INVALID', `${where}a candidate of ${longest} tokens leaves no room for the input (shorten the candidates or the prompt)`);
+        }
+        const { ids, truncated } = fit(example, budget);
+        const labelIndex = example.label === undefined ? null : Number(example.label);
+        if (labelIndex !== null && !(Number.isInteger(labelIndex) && labelIndex >= 0 && labelIndex < candidateIds.length)) {
+          throw new PtuneError('DATA_INVALID', `label ${JSON.stringify(example.label)} is not a candidate index (0..${candidateIds.length - 1})`);
+        }
+        return { inputIds: ids, targetIds: labelIndex === null ? null : candidateIds[labelIndex]!, labelIndex, truncated, candidateIds, candidateTexts };
+      }
+      const { ids, truncated } = fit(example, fixedBudget ?? (options.maxInputTokens as (t: number) => number)(Math.max(1, ...labelIds.map((l) => l.length))));
       if (task.kind === 'classification') {
         const labelIndex = example.label === undefined ? -1 : labels.indexOf(example.label);
         if (example.label !== undefined && labelIndex < 0) {

@@ -1,8 +1,10 @@
+import type { RECORD_LAYOUTS } from '@ptune/contracts';
 import { PtuneError } from '../errors.js';
 import type { SourceRecord } from './parse-table.js';
+import { flattenRecord } from './flatten-record.js';
 
-/** Record layouts a file may need unfolding from before column mapping. */
-export type RecordLayout = 'flat' | 'multirc';
+/** Record layouts a file may need unfolding from before column mapping (flat, multirc, record). */
+export type RecordLayout = (typeof RECORD_LAYOUTS)[number];
 
 /**
  * SuperGLUE MultiRC nests answers in questions in a passage:
@@ -33,22 +35,22 @@ export function flattenMultiRc(records: readonly SourceRecord[], source: string)
 
 /** Applies a layout (identity for 'flat'). */
 export function unfoldRecords(records: readonly SourceRecord[], layout: RecordLayout, source: string): readonly SourceRecord[] {
-  return layout === 'multirc' ? flattenMultiRc(records, source) : records;
+  return layout === 'multirc' ? flattenMultiRc(records, source) : layout === 'record' ? flattenRecord(records, source) : records;
 }
 
-function objectAt(value: unknown, at: string, path: string): Record<string, unknown> {
+export function objectAt(value: unknown, at: string, path: string): Record<string, unknown> {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  throw new PtuneError('DATA_INVALID', `${at}: MultiRC column "${path}" must be an object, got ${describe(value)}`);
+  throw new PtuneError('DATA_INVALID', `${at}: column "${path}" must be an object, got ${describe(value)}`);
 }
 
-function arrayAt(value: unknown, at: string, path: string): unknown[] {
+export function arrayAt(value: unknown, at: string, path: string): unknown[] {
   if (Array.isArray(value)) return value;
-  throw new PtuneError('DATA_INVALID', `${at}: MultiRC column "${path}" must be an array, got ${describe(value)}`);
+  throw new PtuneError('DATA_INVALID', `${at}: column "${path}" must be an array, got ${describe(value)}`);
 }
 
-function stringAt(value: unknown, at: string, path: string): string {
+export function stringAt(value: unknown, at: string, path: string): string {
   if (typeof value === 'string') return value;
-  throw new PtuneError('DATA_INVALID', `${at}: MultiRC column "${path}" must be text, got ${describe(value)}`);
+  throw new PtuneError('DATA_INVALID', `${at}: column "${path}" must be text, got ${describe(value)}`);
 }
 
 function describe(value: unknown): string {

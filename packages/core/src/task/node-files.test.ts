@@ -34,6 +34,7 @@ const EXPECTED: Record<PresetTaskId, [number, number, number | undefined]> = {
   'wic-fewglue': [32, 32, 638],
   'wsc-fewglue': [32, 32, 104],
   'multirc-fewglue': [154, 167, 4848],
+  'record-fewglue': [32, 32, undefined],
 };
 
 describe('loadPresetTask on the shared assets', () => {
@@ -49,6 +50,11 @@ describe('loadPresetTask on the shared assets', () => {
       expect(data.train.length + data.dev.length).toBe(recordCount(preset.files.train, multirc));
     }
     if (preset.files.val) expect(data.val?.length).toBe(recordCount(preset.files.val, multirc));
+    if (data.task.kind === 'multiple-choice') {
+      // Every query's gold label indexes its own candidate list (ReCoRD: the passage's entities).
+      for (const e of [...data.train, ...data.dev]) expect(Number(e.label)).toBeLessThan(e.candidates!.length);
+      return;
+    }
     const labels = Object.keys((data.task as ClassificationTaskConfig).verbalizer).sort();
     expect(labelSet(data.dev)).toEqual(labels);
     // FewGLUE's 32 WSC training examples are all positive (as in PET); every other train set has every label.

@@ -32,6 +32,8 @@ export interface LoadTaskFilesOptions extends ParseExamplesOptions {
   readonly devFraction?: number;
   /** Default 0. */
   readonly seed?: number;
+  /** Read only the training file (see `BuildTaskDataOptions.trainOnly`). */
+  readonly trainOnly?: boolean;
 }
 
 /** Loads a task from the user's files (see `buildTaskData`). */
@@ -42,11 +44,12 @@ export async function loadTaskFiles(options: LoadTaskFilesOptions): Promise<Load
     if (!cache.has(path)) cache.set(path, readDataFile(path).then((contents) => ({ contents, source: path })));
     return cache.get(path)!;
   };
+  const unread = (path: string): TaskFileInput => ({ contents: '', source: path }); // trainOnly: named, never opened
   return buildTaskData({
     ...rest,
     train: await input(train),
-    ...(dev === undefined ? {} : { dev: await input(dev) }),
-    ...(val === undefined ? {} : { val: await input(val) }),
+    ...(dev === undefined ? {} : { dev: options.trainOnly ? unread(dev) : await input(dev) }),
+    ...(val === undefined ? {} : { val: options.trainOnly ? unread(val) : await input(val) }),
   });
 }
 
@@ -57,6 +60,8 @@ export interface LoadPresetOptions {
   readonly devFraction?: number;
   /** Seed of that split. Default 0. */
   readonly seed?: number;
+  /** Read only what training needs (see `BuildTaskDataOptions.trainOnly`). */
+  readonly trainOnly?: boolean;
 }
 
 /**
@@ -80,6 +85,7 @@ export async function loadPresetTask(id: string, options: LoadPresetOptions = {}
       ...(files.val === undefined ? {} : { val: join(assetsDir, files.val) }),
       ...(options.devFraction === undefined ? {} : { devFraction: options.devFraction }),
       ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.trainOnly ? { trainOnly: true } : {}),
     });
   } catch (error) {
     if (isPtuneError(error) && error.code === 'DATA_NOT_FOUND') {

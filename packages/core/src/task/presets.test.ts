@@ -5,22 +5,28 @@ import { buildTaskData } from './task-data.js';
 import { resolveTaskConfig, templateFields } from './task-config.js';
 
 describe('presetTask', () => {
-  it.each(PRESET_TASK_IDS)('%s is a valid classification task with a space-led verbalizer', (id) => {
+  it.each(PRESET_TASK_IDS)('%s is a valid task (classification: a space-led verbalizer)', (id) => {
     const { task, files, mapping } = presetTask(id);
-    expect(resolveTaskConfig(task)).toBe(task);
+    expect(resolveTaskConfig(task)).toEqual(task);
     expect(task.id).toBe(id);
+    if (task.kind === 'language-modeling') throw new Error('no language-modeling presets');
     expect(task.template.endsWith('\nAnswer:')).toBe(true);
-    for (const value of Object.values(task.verbalizer)) expect(value).toMatch(/^ \S/);
+    if (task.kind === 'classification') for (const value of Object.values(task.verbalizer)) expect(value).toMatch(/^ \S/);
     expect(task.truncate?.length).toBeGreaterThan(0);
-    expect(Object.keys(mapping.fields).sort()).toEqual(templateFields(task.template).sort());
+    const listField = task.kind === 'multiple-choice' && !Array.isArray(task.candidates) ? [(task.candidates as { field: string }).field] : [];
+    expect(Object.keys(mapping.fields).sort()).toEqual([...templateFields(task.template), ...listField].sort());
     expect(files.train).toMatch(/^data\//);
   });
 
   it('uses the documented verbalizers and files', () => {
-    expect(presetTask('sst2').task.verbalizer).toEqual({ '0': ' negative', '1': ' positive' });
-    expect(presetTask('rte').task.verbalizer).toEqual({ entailment: ' yes', not_entailment: ' no' });
-    expect(presetTask('cb-fewglue').task.verbalizer).toEqual({ entailment: ' yes', contradiction: ' no', neutral: ' maybe' });
-    for (const id of ['boolq', 'wic', 'wsc', 'multirc'] as const) expect(presetTask(id).task.verbalizer).toEqual({ false: ' no', true: ' yes' });
+    const verbalizer = (id: Parameters<typeof presetTask>[0]) => {
+      const { task } = presetTask(id);
+      return task.kind === 'classification' ? task.verbalizer : null;
+    };
+    expect(verbalizer('sst2')).toEqual({ '0': ' negative', '1': ' positive' });
+    expect(verbalizer('rte')).toEqual({ entailment: ' yes', not_entailment: ' no' });
+    expect(verbalizer('cb-fewglue')).toEqual({ entailment: ' yes', contradiction: ' no', neutral: ' maybe' });
+    for (const id of ['boolq', 'wic', 'wsc', 'multirc'] as const) expect(verbalizer(id)).toEqual({ false: ' no', true: ' yes' });
     expect(presetTask('boolq').files).toEqual({ train: 'data/boolq/val.jsonl' });
     expect(presetTask('wsc-fewglue').files).toEqual({ train: 'data/fewglue_32dev/WSC/train.jsonl', dev: 'data/fewglue_32dev/WSC/dev32.jsonl', val: 'data/wsc/val.jsonl' });
     expect(presetTask('wsc').mapping.fields).toEqual({ text: 'text', span1: 'target.span1_text', span2: 'target.span2_text' });
@@ -44,7 +50,7 @@ describe('flattenMultiRc', () => {
 
   it('names file, line and the bad path', () => {
     expect(() => flattenMultiRc([{ record: { passage: { text: 'P', questions: [{ question: 'Q', answers: 3 }] } }, line: 2 }], 'm.jsonl')).toThrow(
-      'm.jsonl:2: MultiRC column "passage.questions[0].answers" must be an array, got number',
+      'm.jsonl:2: column "passage.questions[0].answers" must be an array, got number',
     );
   });
 

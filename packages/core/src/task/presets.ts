@@ -1,13 +1,14 @@
 import { PtuneError } from '../errors.js';
 import type { ColumnMapping } from './column-mapping.js';
 import type { RecordLayout } from './flatten-multirc.js';
-import type { ClassificationTaskConfig } from './task-config.js';
+import type { TaskConfig } from './task-config.js';
 
 /**
  * Built-in tasks over the data in the assets folder (`$PT_ASSETS_DIR`): GLUE SST-2, SuperGLUE
  * RTE/CB/BoolQ/WiC/WSC/MultiRC, and FewGLUE 32-shot variants (`<task>-fewglue`: 32 train examples,
  * `dev32.jsonl` as dev, the full SuperGLUE validation set as `val`). Prompts are decoder-LM style,
- * ending in "\nAnswer:", so every verbalizer string starts with a space.
+ * ending in "\nAnswer:", so every verbalizer string starts with a space. `record-fewglue` (ReCoRD,
+ * FewGLUE 32-shot) is multiple choice: each query's candidates are its passage's entities.
  */
 export const PRESET_TASK_IDS = [
   'sst2',
@@ -23,6 +24,7 @@ export const PRESET_TASK_IDS = [
   'wic-fewglue',
   'wsc-fewglue',
   'multirc-fewglue',
+  'record-fewglue',
 ] as const;
 
 export type PresetTaskId = (typeof PRESET_TASK_IDS)[number];
@@ -37,7 +39,7 @@ export interface PresetFiles {
 }
 
 export interface PresetTask {
-  readonly task: ClassificationTaskConfig;
+  readonly task: TaskConfig;
   readonly files: PresetFiles;
   readonly mapping: ColumnMapping;
   readonly layout: RecordLayout;
@@ -46,7 +48,8 @@ export interface PresetTask {
 const NO_YES = { false: ' no', true: ' yes' } as const;
 const YES_NO_QUESTION = 'Yes or no?\nAnswer:';
 
-type Base = Omit<PresetTask, 'files' | 'task'> & { readonly task: Omit<ClassificationTaskConfig, 'id'> };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Base = Omit<PresetTask, 'files' | 'task'> & { readonly task: DistributiveOmit<Exclude<TaskConfig, { kind: 'language-modeling' }>, 'id'> };
 
 const same = (...names: string[]) => Object.fromEntries(names.map((n) => [n, n]));
 
@@ -57,6 +60,7 @@ const BASES: Readonly<Record<string, Base>> = {
       name: 'SST-2 sentiment (GLUE)',
       template: '{sentence}\nQuestion: Is this review positive or negative?\nAnswer:',
       verbalizer: { '0': ' negative', '1': ' positive' },
+      labelNames: { '0': 'negative', '1': 'positive' },
       truncate: ['sentence'],
     },
     mapping: { fields: same('sentence'), label: 'label' },
@@ -80,6 +84,7 @@ const BASES: Readonly<Record<string, Base>> = {
       template: '{premise}\nQuestion: Does this mean that "{hypothesis}" is true? Yes, no, or maybe?\nAnswer:',
       verbalizer: { entailment: ' yes', contradiction: ' no', neutral: ' maybe' },
       truncate: ['premise'],
+      metric: 'mean-accuracy-macro-f1',
     },
     mapping: { fields: same('premise', 'hypothesis'), label: 'label' },
     layout: 'flat',
@@ -123,15 +128,30 @@ const BASES: Readonly<Record<string, Base>> = {
       name: 'MultiRC multi-sentence reading comprehension (SuperGLUE), one example per answer',
       template: `{paragraph}\nQuestion: {question}\nIs the answer "{answer}" correct? ${YES_NO_QUESTION}`,
       verbalizer: NO_YES,
+      labelNames: { false: 'incorrect answer', true: 'correct answer' },
       truncate: ['paragraph'],
+      metric: 'f1', // F1a: binary F1 over all answer options
+      positiveLabel: 'true',
     },
     // flattenMultiRc yields { paragraph, question, answer, label: 0 | 1, group: question idx }.
     mapping: { fields: same('paragraph', 'question', 'answer'), label: 'label', group: 'group', labelMap: { '0': 'false', '1': 'true' } },
     layout: 'multirc',
   },
+  record: {
+    task: {
+      kind: 'multiple-choice',
+      name: 'ReCoRD reading comprehension with commonsense (SuperGLUE), entity candidates',
+      template: '{passage}\nQuery: {query}\nQuestion: Who or what is "@placeholder"?\nAnswer:',
+      candidates: { field: 'entities' },
+      truncate: ['passage'],
+    },
+    // flattenRecord yields { passage, query, entities, label: index of the answer, group: query idx }.
+    mapping: { fields: same('passage', 'query', 'entities'), label: 'label', group: 'group' },
+    layout: 'record',
+  },
 };
 
-const FEWGLUE_DIRS: Readonly<Record<string, string>> = { rte: 'RTE', cb: 'CB', boolq: 'BoolQ', wic: 'WiC', wsc: 'WSC', multirc: 'MultiRC' };
+const FEWGLUE_DIRS: Readonly<Record<string, string>> = { rte: 'RTE', cb: 'CB', boolq: 'BoolQ', wic: 'WiC', wsc: 'WSC', multirc: 'MultiRC', record: 'ReCoRD' };
 
 function filesFor(id: string): PresetFiles {
   if (id === 'sst2') return { train: 'data/sst2/train.tsv', dev: 'data/sst2/dev.tsv', val: 'data/sst2/dev.tsv' };
@@ -140,7 +160,8 @@ function filesFor(id: string): PresetFiles {
   const fewglue = /^(.*)-fewglue$/.exec(id)?.[1];
   if (fewglue) {
     const dir = `data/fewglue_32dev/${FEWGLUE_DIRS[fewglue]}`;
-    return { train: `${dir}/train.jsonl`, dev: `${dir}/dev32.jsonl`, val: `data/${fewglue}/val.jsonl` };
+    // The assets hold no full ReCoRD validation set: record-fewglue has train and dev32 only.
+    return { train: `${dir}/train.jsonl`, dev: `${dir}/dev32.jsonl`, ...(fewglue === 'record' ? {} : { val: `data/${fewglue}/val.jsonl` }) };
   }
   return { train: `data/${id}/train.jsonl`, dev: `data/${id}/val.jsonl`, val: `data/${id}/val.jsonl` };
 }
@@ -158,5 +179,5 @@ export function presetTask(id: string): PresetTask {
   const baseId = id.replace(/-fewglue$/, '');
   const base = BASES[baseId]!;
   const name = id === baseId ? base.task.name : `${base.task.name}, FewGLUE 32-shot`;
-  return { ...base, task: { ...base.task, id, name }, files: filesFor(id) };
+  return { ...base, task: { ...base.task, id, name } as TaskConfig, files: filesFor(id) };
 }

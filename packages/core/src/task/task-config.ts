@@ -1,52 +1,25 @@
-import { PtuneError } from '../errors.js';
+import { formatTaskIssues, templateFields, validateTaskConfig, type TaskConfig } from '@ptune/contracts';
+import { TaskInvalidError } from '../errors.js';
 
 /**
  * A task is text-to-text (as in the paper): an input template filled from an example's fields,
- * and a target string the model must emit.
- * - `classification`: a verbalizer maps each label to a string; prediction is rank classification
- *   (the label string with the highest log-likelihood).
+ * and a target the model must produce. The schema lives in `@ptune/contracts` (defined once in zod,
+ * shared with the CLI, the web app and the Worker); these are its types under the core's names.
+ * - `classification`: a verbalizer maps each label to a text; prediction is rank classification.
+ * - `multiple-choice`: each example carries its own candidates, ranked the same way.
  * - `generation`: free-text targets from a field; metrics exact match and token F1.
  * - `language-modeling`: plain text, loss on every token, metric perplexity (a domain adapter).
  * Configs are plain JSON and are stored as-is in the prompt artifact's manifest.
  */
-export type TaskKind = 'classification' | 'generation' | 'language-modeling';
-
-interface TaskConfigBase {
-  /** Stable identifier, e.g. "sst2"; also the registry task name. */
-  readonly id: string;
-  readonly name: string;
-  /**
-   * Input template with `{field}` placeholders, e.g. "{sentence}\nsentiment:". `{{` and `}}`
-   * are literal braces. Only the fields named in `truncate` are shortened when the input is too long.
-   */
-  readonly template: string;
-  /** Fields that may be truncated (in this order of preference) when the input exceeds the context. Default: every field. */
-  readonly truncate?: readonly string[];
-}
-
-export interface ClassificationTaskConfig extends TaskConfigBase {
-  readonly kind: 'classification';
-  /** label -> target string (e.g. {"0": " negative", "1": " positive"}); order defines class indices. */
-  readonly verbalizer: Readonly<Record<string, string>>;
-  /** Score label strings by mean instead of summed token log-probability. Default false. */
-  readonly lengthNormalize?: boolean;
-}
-
-export interface GenerationTaskConfig extends TaskConfigBase {
-  readonly kind: 'generation';
-  /** Longest generated answer in tokens. */
-  readonly maxNewTokens: number;
-}
-
-export interface LanguageModelingTaskConfig {
-  readonly kind: 'language-modeling';
-  readonly id: string;
-  readonly name: string;
-  /** Tokens per training window (default: the model context minus the prompt). */
-  readonly windowTokens?: number;
-}
-
-export type TaskConfig = ClassificationTaskConfig | GenerationTaskConfig | LanguageModelingTaskConfig;
+export type {
+  ClassificationTaskConfig,
+  GenerationTaskConfig,
+  LanguageModelingTaskConfig,
+  MultipleChoiceTaskConfig,
+  TaskConfig,
+  TaskKind,
+} from '@ptune/contracts';
+export { TEMPLATE_PLACEHOLDER, templateFields } from '@ptune/contracts';
 
 /** Where an example came from, so that errors and reports can name file and line. */
 export interface ExampleOrigin {
@@ -54,11 +27,13 @@ export interface ExampleOrigin {
   readonly line: number;
 }
 
-/** One example: template fields, and the label (classification) or target text (generation). */
+/** One example: template fields, and the label (classification, multiple choice) or target text (generation). */
 export interface Example {
   readonly fields: Readonly<Record<string, string>>;
-  /** Classification: a key of the verbalizer. */
+  /** Classification: a key of the verbalizer. Multiple choice: the index of the correct candidate ("0", "1", ...). */
   readonly label?: string;
+  /** Multiple choice with a list field (`candidates: {field}`): this example's candidate texts. */
+  readonly candidates?: readonly string[];
   /** Generation: the reference answer(s); the first is the training target. */
   readonly targets?: readonly string[];
   /** Language modelling: the text itself. */
@@ -76,39 +51,32 @@ export interface TaskData {
   readonly devSource: string;
 }
 
-/** Template syntax: `{{` and `}}` are literal braces, `{name}` a field (group 1). Global: use with matchAll. */
-export const TEMPLATE_PLACEHOLDER = /\{\{|\}\}|\{([^{}]*)\}/g;
+/**
+ * Validates a task config with the shared schema; throws TASK_INVALID (a `TaskInvalidError`
+ * carrying the issues) listing every violation, prefixed by `source`.
+ */
+export function resolveTaskConfig(config: unknown, source?: string): TaskConfig {
+  const result = validateTaskConfig(config);
+  if (result.ok) return result.value;
+  const id = (config as { id?: unknown } | null)?.id;
+  const where = source ?? (typeof id === 'string' ? `task "${id}"` : 'task');
+  throw new TaskInvalidError(formatTaskIssues(result.issues, where), result.issues);
+}
 
-/** Field names a template refers to, in order of appearance. */
-export function templateFields(template: string): string[] {
-  const fields: string[] = [];
-  for (const match of template.matchAll(TEMPLATE_PLACEHOLDER)) {
-    if (match[1] !== undefined && !fields.includes(match[1])) fields.push(match[1]);
+/**
+ * Every text field a task's examples need: its template's fields, then those of candidate
+ * templates (multiple choice). A candidate list field (`candidates: {field}`) is not among them.
+ */
+export function taskFields(task: TaskConfig): string[] {
+  if (task.kind === 'language-modeling') return [];
+  const fields = templateFields(task.template);
+  if (task.kind === 'multiple-choice' && Array.isArray(task.candidates)) {
+    for (const candidate of task.candidates as readonly string[]) for (const f of templateFields(candidate)) if (!fields.includes(f)) fields.push(f);
   }
   return fields;
 }
 
-/** Validates a task config; throws INVALID_ARGUMENT naming the task and the problem. */
-export function resolveTaskConfig(config: TaskConfig): TaskConfig {
-  const where = `task "${config.id}"`;
-  if (!config.id || !/^[a-z0-9][a-z0-9._-]*$/i.test(config.id)) {
-    throw new PtuneError('INVALID_ARGUMENT', `${where}: id must be letters, digits, '.', '_' or '-'`);
-  }
-  if (config.kind === 'language-modeling') return config;
-  const fields = templateFields(config.template);
-  if (fields.length === 0) throw new PtuneError('INVALID_ARGUMENT', `${where}: template "${config.template}" has no {field} placeholder`);
-  for (const field of config.truncate ?? []) {
-    if (!fields.includes(field)) throw new PtuneError('INVALID_ARGUMENT', `${where}: truncate names "${field}", which the template does not use`);
-  }
-  if (config.kind === 'classification') {
-    const labels = Object.keys(config.verbalizer);
-    if (labels.length < 2) throw new PtuneError('INVALID_ARGUMENT', `${where}: a verbalizer needs at least 2 labels, got ${labels.length}`);
-    const strings = Object.values(config.verbalizer);
-    if (strings.some((s) => s.length === 0)) throw new PtuneError('INVALID_ARGUMENT', `${where}: verbalizer strings must not be empty`);
-    if (new Set(strings).size !== strings.length) throw new PtuneError('INVALID_ARGUMENT', `${where}: two labels share a verbalizer string`);
-  }
-  if (config.kind === 'generation' && !(Number.isInteger(config.maxNewTokens) && config.maxNewTokens > 0)) {
-    throw new PtuneError('INVALID_ARGUMENT', `${where}: maxNewTokens must be a positive integer`);
-  }
-  return config;
+/** The list field that holds a multiple-choice example's candidates, or null. */
+export function candidateListField(task: TaskConfig): string | null {
+  return task.kind === 'multiple-choice' && !Array.isArray(task.candidates) ? (task.candidates as { readonly field: string }).field : null;
 }

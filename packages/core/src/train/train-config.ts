@@ -14,9 +14,14 @@ export interface TrainConfig {
   readonly seed: number;
   /** Call the checkpoint hook every N steps; 0 = never (still called at the end when given). */
   readonly checkpointEvery: number;
+  /**
+   * Which variables the run returns: `last` (the final step) or `best` (the best evaluation of the
+   * objective's selection split, which must not be the split results are reported on).
+   */
+  readonly select: 'last' | 'best';
 }
 
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = { steps: 300, batchSize: 32, evalEvery: 50, patience: null, seed: 0, checkpointEvery: 0 };
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = { steps: 300, batchSize: 32, evalEvery: 50, patience: null, seed: 0, checkpointEvery: 0, select: 'last' };
 
 export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   const config = { ...DEFAULT_TRAIN_CONFIG, ...partial };
@@ -28,6 +33,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   nonNegative('evalEvery', config.evalEvery);
   nonNegative('checkpointEvery', config.checkpointEvery);
   if (config.patience !== null) nonNegative('patience', config.patience, 1);
+  if (config.select !== 'last' && config.select !== 'best') throw new PtuneError('INVALID_ARGUMENT', `select must be "last" or "best", got ${JSON.stringify(config.select)}`);
   if (!Number.isSafeInteger(config.seed)) throw new PtuneError('INVALID_ARGUMENT', `seed must be an integer, got ${config.seed}`);
   return config;
 }

@@ -47,7 +47,7 @@ describe('language-modelling prompt tuning on tinyshakespeare (stories260K, wasm
     const data = prepareLanguageModeling(task, loaded.tokenizer!, loaded.model, prompt.promptLength, trainText, devText);
     const result = await trainPrompt({
       model: loaded.model, tokenizer: loaded.tokenizer!, data, prompt,
-      train: resolveTrainConfig({ steps: 8, batchSize: 4, evalEvery: 4, seed: 1 }),
+      train: resolveTrainConfig({ steps: 8, batchSize: 4, evalEvery: 4, seed: 1, select: 'best' }),
       optimizer: { name: 'adafactor', learningRate: 0.3 },
     });
     const devPerplexity = async (values: Float32Array) => {

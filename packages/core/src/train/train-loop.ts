@@ -57,7 +57,7 @@ export interface TrainLoopOptions {
 
 export interface TrainLoopResult {
   readonly state: TrainingState;
-  /** Variables at the best dev evaluation (or the last step without evaluation). */
+  /** Variables of the step `config.select` keeps: the last, or the best evaluation (the last step without evaluation). */
   readonly bestVariables: Float32Array[];
   readonly stoppedEarly: boolean;
   readonly aborted: boolean;
@@ -173,6 +173,6 @@ export async function runTrainingLoop(objective: TrainingObjective, optimizer: O
     await options.checkpoint(state);
     options.onEvent?.({ type: 'checkpoint', step });
   }
-  const bestVariables = best ? [...best.variables] : state.variables.map((v) => v.data);
+  const bestVariables = config.select === 'best' && best ? [...best.variables] : state.variables.map((v) => v.data);
   return { state, bestVariables, stoppedEarly, aborted };
 }

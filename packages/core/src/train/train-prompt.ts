@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PtuneError } from '../errors.js';
 import { evaluateClassification, evaluatePerplexity } from '../eval/evaluate.js';
+import { evaluateMultipleChoice } from '../eval/evaluate-choice.js';
 import { targetLogProbs, type ScoringRow } from '../eval/target-log-probs.js';
 import { planTrainingStep, type MemoryOptions } from '../memory/memory-plan.js';
 import type { ForwardOptions, FrozenLanguageModel } from '../model/language-model.js';
@@ -39,7 +40,8 @@ export function prepareTask(task: TaskConfig, tokenizer: TextTokenizer, model: F
   const longestTarget = Math.max(1, ...probe.labelIds.map((ids) => ids.length), ...train.map((e) => (e.targets?.[0] ? tokenizer.encode(e.targets[0], { addBos: false }).length : 1)));
   const maxInputTokens = inputTokenBudget(model, promptLength, longestTarget);
   if (maxInputTokens < 2 || longestTarget > model.maxSeqLen) throw new PtuneError('SEQUENCE_TOO_LONG', `a prompt of ${promptLength} and targets of ${longestTarget} tokens leave no room for input in a context of ${model.maxSeqLen}`);
-  const encoder = createTaskEncoder(task, tokenizer, { maxInputTokens });
+  // Multiple choice: each example's input gets what its own longest candidate leaves.
+  const encoder = createTaskEncoder(task, tokenizer, { maxInputTokens: task.kind === 'multiple-choice' ? (longest) => inputTokenBudget(model, promptLength, longest) : maxInputTokens });
   const encodedTrain = train.map((e) => encoder.encode(e));
   const trainRows = encodedTrain.flatMap((e) => (e.targetIds ? [{ inputIds: e.inputIds, targetIds: e.targetIds }] : []));
   if (trainRows.length === 0) throw new PtuneError('DATA_INVALID', `task "${task.id}": no training example has a label or target`);
@@ -86,6 +88,14 @@ function devObjective(model: FrozenLanguageModel, data: PreparedTask, prefix: ()
         const { accuracy, macroF1 } = await evaluateClassification(model, encoder, data.devExamples, [prefix()], { batchSize });
         return { accuracy, macroF1 };
       },
+    };
+  }
+  if (data.task.kind === 'multiple-choice' && data.devExamples.length > 0) {
+    const lengthNormalize = data.task.lengthNormalize === true;
+    return {
+      metric: 'accuracy',
+      higherIsBetter: true,
+      evaluate: async () => ({ accuracy: (await evaluateMultipleChoice(model, data.devExamples, [prefix()], { batchSize, lengthNormalize })).accuracy }),
     };
   }
   if (data.devRows.length > 0) {
