@@ -15,7 +15,7 @@
  * 5.18, torch 2.13, one thread, this machine class), quoted, and the ratios say so.
  */
 import { initBackend, loadModel, rankCandidates } from '@ptune/core';
-import { localFileSource, nodeBackendOptions } from '@ptune/core/node';
+import { checkpointWeightBytes, localFileSource, nodeBackendOptions } from '@ptune/core/node';
 import { trainPrompt } from '@ptune/core/train';
 import * as tf from '@tensorflow/tfjs-core';
 import { execFile } from 'node:child_process';
@@ -100,9 +100,9 @@ function wasmHeapBytes() {
 async function child(name, quick) {
   const dir = await mkdtemp(join(tmpdir(), `ptune-scale-${name}-`));
   try {
-    await initBackend('wasm', nodeBackendOptions());
     const dtype = name.startsWith('t5-base') ? 'BF16' : 'F32';
     await writeCheckpoint(name, dir, { dtype, assetsDir: assetsDir() });
+    await initBackend('wasm', nodeBackendOptions({ weightBytes: await checkpointWeightBytes(localFileSource(dir)) }));
     if (global.gc) global.gc();
     const loadStart = performance.now();
     const { model } = await loadModel(localFileSource(dir));

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { initBackend, type BackendInfo, type BackendName, type LoadedModel } from '@ptune/core';
-import { DEFAULT_MODEL, loadModelFromSpec, nodeBackendOptions, type HubProgressEvent, type ResolveModelOptions } from '@ptune/core/node';
+import { initBackend, loadModel, type BackendInfo, type BackendName, type LoadedModel } from '@ptune/core';
+import { checkpointWeightBytes, DEFAULT_MODEL, nodeBackendOptions, resolveModelSource, type HubProgressEvent, type ResolveModelOptions } from '@ptune/core/node';
 
 export interface ModelOptions {
   model: string;
@@ -52,11 +52,11 @@ export function resolveOptions(options: { revision?: string }): ResolveModelOpti
   return { ...(options.revision === undefined ? {} : { revision: options.revision }), hub: { onProgress: progressReporter() } };
 }
 
-/** Initialises the backend, then resolves and loads the model. */
+/** Resolves the model (downloading it if needed), initialises the backend for its size, then loads it. */
 export async function openModel(options: ModelOptions): Promise<{ loaded: LoadedModel; backend: BackendInfo }> {
-  const backend = await initBackend(options.backend, nodeBackendOptions());
-  const loaded = await loadModelFromSpec(options.model, resolveOptions(options));
-  return { loaded, backend };
+  const source = await resolveModelSource(options.model, resolveOptions(options));
+  const backend = await initBackend(options.backend, nodeBackendOptions({ weightBytes: await checkpointWeightBytes(source) }));
+  return { loaded: await loadModel(source), backend };
 }
 
 /** A reader that closed the pipe early (`ptune ... | head`) is not an error. */

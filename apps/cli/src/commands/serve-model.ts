@@ -5,7 +5,7 @@ import {
   describeModel, executeRun, initBackend, isPtuneError, MODEL_ID_PATTERN, PromptStore, PtuneError, requireTokenizer, runRequestFromJson,
   type ModelManifest, type PtuneErrorCode, type RunResponse, type ServedLanguageModel,
 } from '@ptune/core';
-import { nodeBackendOptions, resolveModelSource } from '@ptune/core/node';
+import { checkpointWeightBytes, nodeBackendOptions, resolveModelSource } from '@ptune/core/node';
 import { addModelOptions, parseNumber, printJson, resolveOptions, type ModelOptions } from '../shared-options.js';
 
 interface ServeModelFlags extends ModelOptions {
@@ -123,8 +123,9 @@ export function serveModelCommand(): Command {
     .option('--max-body-bytes <n>', 'largest accepted run request', parseNumber('--max-body-bytes', { integer: true, min: 1 }), 32 * 1024 * 1024)
     .action(async (flags: ServeModelFlags) => {
       const id = modelId(flags);
-      await initBackend(flags.backend, nodeBackendOptions());
-      const { manifest, loaded } = await describeModel(await resolveModelSource(flags.model, resolveOptions(flags)), id);
+      const source = await resolveModelSource(flags.model, resolveOptions(flags));
+      await initBackend(flags.backend, nodeBackendOptions({ weightBytes: await checkpointWeightBytes(source) }));
+      const { manifest, loaded } = await describeModel(source, id);
       const served = { model: loaded.model, tokenizer: requireTokenizer(loaded) };
       const server = createServer(handler(manifest, served, flags));
       await new Promise<void>((resolve, reject) => {

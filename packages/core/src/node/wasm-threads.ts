@@ -8,7 +8,8 @@
  *   factory: the worker gets the path of the package's own threaded-simd.js instead;
  * - `os.cpus()` reporting twice the cores while the backend initialises, so that the cap of half
  *   the logical cores allows one thread per core.
- * XNNPACK then splits every large matMul across the threads. Its pool threads keep running, so
+ * XNNPACK then splits every large matMul across the threads (worth it for large models only, see
+ * `wasmThreadCount`). Its pool threads keep running, so
  * a program ends with `process.exit` (the CLI does) rather than by draining its event loop. `PTUNE_WASM_THREADS` sets the count
  * (0 or 1: single-threaded, tfjs's default in Node).
  */
@@ -18,18 +19,28 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { PtuneError } from '../errors.js';
 
 let prepared: Promise<number> | null = null;
 
-/** Threads the wasm backend will use: `PTUNE_WASM_THREADS`, else one per core (at most 8, tfjs's pool). */
-export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * Weights from which threads pay: below, a pass is many small ops, and waking the pool for each
+ * costs more than it saves (stories260K decoded 15x slower on 2 threads of a busy 2-core machine).
+ */
+export const THREADS_MIN_WEIGHT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Threads the wasm backend will use: `PTUNE_WASM_THREADS` when set, else one per core (at most
+ * 8, tfjs's pool) for a model of at least THREADS_MIN_WEIGHT_BYTES, else 1.
+ */
+export function wasmThreadCount(weightBytes: number, env: NodeJS.ProcessEnv = process.env): number {
   const requested = env.PTUNE_WASM_THREADS;
   if (requested !== undefined && requested !== '') {
     const n = Number(requested);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`PTUNE_WASM_THREADS must be a whole number, got ${JSON.stringify(requested)}`);
+    if (!Number.isInteger(n) || n < 0) throw new PtuneError('INVALID_ARGUMENT', `PTUNE_WASM_THREADS must be a whole number, got ${JSON.stringify(requested)}`);
     return n;
   }
-  return Math.min(8, os.cpus().length);
+  return weightBytes >= THREADS_MIN_WEIGHT_BYTES ? Math.min(8, os.cpus().length) : 1;
 }
 
 function installBlobFiles(): void {
@@ -61,12 +72,12 @@ function installBlobFiles(): void {
 }
 
 /**
- * Prepares the wasm backend to run with `wasmThreadCount()` threads; call before it initialises
+ * Prepares the wasm backend to run with `wasmThreadCount(weightBytes)` threads; call before it initialises
  * (`initBackend` does, through `nodeBackendOptions`). Returns the thread count requested.
  */
-export function enableWasmThreads(): Promise<number> {
+export function enableWasmThreads(weightBytes: number): Promise<number> {
   prepared ??= (async () => {
-    const threads = wasmThreadCount();
+    const threads = wasmThreadCount(weightBytes);
     if (threads <= 1) return 1;
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     installBlobFiles();

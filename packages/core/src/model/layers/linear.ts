@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activationMatMul } from './matmul.js';
+import { taping } from './tape.js';
 
 /**
  * `x @ W^T` for a weight held as `weightT = W^T` (`[in, out]`, the transpose of Hugging Face's
@@ -12,6 +13,7 @@ import { activationMatMul } from './matmul.js';
  * full-model tuning) gets its gradient as well.
  */
 export function linear(x: tf.Tensor2D, weightT: tf.Tensor2D): tf.Tensor2D {
+  if (!taping()) return tf.matMul(x, weightT);
   if (weightT instanceof tf.Variable) return activationMatMul(x, weightT);
   const frozen = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: tf.matMul(args[0] as tf.Tensor2D, weightT),
@@ -57,6 +59,7 @@ function vocabularyGradient(dy: tf.Tensor2D, table: tf.Tensor2D): tf.Tensor2D {
  * (full-model tuning) also receives its gradient.
  */
 export function vocabularyLogits(hidden: tf.Tensor2D, table: tf.Tensor2D): tf.Tensor2D {
+  if (!taping()) return tf.tidy(() => tf.transpose(tf.matMul(table, tf.transpose(hidden))) as tf.Tensor2D);
   if (table instanceof tf.Variable) return activationMatMul(hidden, tf.transpose(table));
   const frozen = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: tf.transpose(tf.matMul(table, tf.transpose(args[0] as tf.Tensor2D))),

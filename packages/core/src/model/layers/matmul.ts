@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { taping } from './tape.js';
 
 /** Swaps the last two axes. */
 export function swapLast<T extends tf.Tensor>(t: T): T {
@@ -24,5 +25,5 @@ const activationProduct = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSav
  * flags, which tfjs's wasm backend runs on a slow scalar path (about 10x slower at real sizes).
  */
 export function activationMatMul<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
-  return activationProduct(a, b) as T;
+  return (taping() ? activationProduct(a, b) : tf.matMul(a, b)) as T;
 }
