@@ -17,8 +17,6 @@ const FLOAT = 4;
 /** Accounted bytes per counted block element, by mode (views and saved clones on top of the count). */
 const ACCOUNTING = { inference: 1.6, taped: 3.8, recompute: 2.2 } as const;
 
-/** Vocabulary-table rows the classifier's gradient multiplies at a time (`layers/linear.ts`), as elements. */
-const VOCAB_GRADIENT_SLICE = 4 * 1024 * 1024;
 
 /** How the tape holds a pass: `inference` (no tape), `taped` (training), `recompute` (training with activation checkpointing). */
 export type PassMode = 'inference' | 'taped' | 'recompute';
@@ -85,8 +83,8 @@ export function passBytes(dims: ModelDims, shape: PassShape, mode: PassMode): nu
   // Inference: the stream, one block, and the output. Taped: every block plus one block's
   // gradients. Recompute: each block's input, one block recomputed under its own tape and its gradients.
   const activations = mode === 'inference' ? 3 * stream + widest : mode === 'taped' ? total + 2 * widest + 3 * stream : inputs + 3 * widest + 3 * stream;
-  // The classifier's gradient multiplies slices of the vocabulary table.
-  const taped = mode === 'inference' ? 0 : Math.min(dims.vocabSize * dims.dModel, VOCAB_GRADIENT_SLICE);
+  // The classifier's gradient packs a copy of the vocabulary table (`layers/linear.ts`).
+  const taped = mode === 'inference' ? 0 : dims.vocabSize * dims.dModel;
   return FLOAT * (ACCOUNTING[mode] * activations + taped) + scoringBytes(dims, shape.scoredTokens ?? 0) * (mode === 'inference' ? 1 : 2);
 }
 

@@ -40,10 +40,14 @@ export interface LlamaModelOptions {
 
 interface LayerWeights {
   attnNorm: tf.Tensor1D;
-  wqkv: tf.Tensor2D; // [dModel, (nHeads + 2 * nKvHeads) * headDim]: q, k and v in one matMul
+  wq: tf.Tensor2D; // [dModel, nHeads * headDim]
+  wk: tf.Tensor2D; // [dModel, nKvHeads * headDim]
+  wv: tf.Tensor2D;
   wo: tf.Tensor2D; // [nHeads * headDim, dModel]
   /** Projection biases (Qwen2: q/k/v; Llama's attention_bias: q/k/v/o). */
-  bqkv?: tf.Tensor1D;
+  bq?: tf.Tensor1D;
+  bk?: tf.Tensor1D;
+  bv?: tf.Tensor1D;
   bo?: tf.Tensor1D;
   ffnNorm: tf.Tensor1D;
   gate: tf.Tensor2D; // [dModel, ffnDim]
@@ -120,9 +124,13 @@ export class LlamaModel implements FrozenLanguageModel {
       const p = `model.layers.${i}.`;
       return {
         attnNorm: w.vector(`${p}input_layernorm.weight`),
-        wqkv: w.transposedConcat(['q', 'k', 'v'].map((n) => `${p}self_attn.${n}_proj.weight`)),
+        wq: w.transposed(`${p}self_attn.q_proj.weight`),
+        wk: w.transposed(`${p}self_attn.k_proj.weight`),
+        wv: w.transposed(`${p}self_attn.v_proj.weight`),
         wo: w.transposed(`${p}self_attn.o_proj.weight`),
-        ...(qkvBias ? { bqkv: w.vectorConcat(['q', 'k', 'v'].map((n) => `${p}self_attn.${n}_proj.bias`)) } : {}),
+        bq: bias(`${p}self_attn.q_proj.bias`, qkvBias),
+        bk: bias(`${p}self_attn.k_proj.bias`, qkvBias),
+        bv: bias(`${p}self_attn.v_proj.bias`, qkvBias),
         bo: bias(`${p}self_attn.o_proj.bias`, config.attentionBias === 'qkvo'),
         ffnNorm: w.vector(`${p}post_attention_layernorm.weight`),
         gate: w.transposed(`${p}mlp.gate_proj.weight`),
@@ -178,15 +186,11 @@ export class LlamaModel implements FrozenLanguageModel {
   private attention(x: tf.Tensor3D, w: LayerWeights, pass: PassContext, past: KeyValues | null): { out: tf.Tensor3D; cache: KeyValues } {
     const { nHeads, nKvHeads, headDim } = this.config;
     const [batch, seq] = x.shape;
+    const heads = (t: tf.Tensor3D, n: number): tf.Tensor4D => tf.transpose(tf.reshape(t, [batch, seq, n, headDim]), [0, 2, 1, 3]); // [b, n, s, hd]
     const withBias = (t: tf.Tensor3D, b: tf.Tensor1D | undefined): tf.Tensor3D => (b ? tf.add(t, b) : t);
-    const projected = withBias(linear3d(x, w.wqkv), w.bqkv); // [b, s, (h + 2 kv) * hd]
-    const heads: tf.Tensor4D = tf.transpose(tf.reshape(projected, [batch, seq, nHeads + 2 * nKvHeads, headDim]), [0, 2, 1, 3]); // [b, h + 2 kv, s, hd]
-    // Queries and keys are rotated together: they are the first h + kv heads.
-    const rotated = applyRope(tf.slice(heads, [0, 0, 0, 0], [-1, nHeads + nKvHeads, -1, -1]), pass.cos, pass.sin, this.rotate);
-    const q: tf.Tensor4D = tf.slice(rotated, [0, 0, 0, 0], [-1, nHeads, -1, -1]); // [b, h, s, hd]
-    const k: tf.Tensor4D = tf.slice(rotated, [0, nHeads, 0, 0], [-1, nKvHeads, -1, -1]); // [b, kv, s, hd]
-    const values: tf.Tensor4D = tf.slice(heads, [0, nHeads + nKvHeads, 0, 0], [-1, nKvHeads, -1, -1]);
-    const cache = appendKeyValues(past, { keysT: tf.transpose(k, [0, 1, 3, 2]), values });
+    const q = applyRope(heads(withBias(linear3d(x, w.wq), w.bq), nHeads), pass.cos, pass.sin, this.rotate);
+    const k = applyRope(heads(withBias(linear3d(x, w.wk), w.bk), nKvHeads), pass.cos, pass.sin, this.rotate);
+    const cache = appendKeyValues(past, { keysT: tf.transpose(k, [0, 1, 3, 2]), values: heads(withBias(linear3d(x, w.wv), w.bv), nKvHeads) });
     const groups = nHeads / nKvHeads;
     // Heads are numbered kvHead * groups + g, so this reshape folds each group's heads into rows.
     const grouped: tf.Tensor4D = tf.reshape(q, [batch, nKvHeads, groups * seq, headDim]);

@@ -42,17 +42,11 @@ export interface T5ModelOptions {
   readonly source?: string;
 }
 
-/** Self-attention: q, k and v from the same states, in one matMul. */
-interface SelfAttentionWeights {
-  qkv: tf.Tensor2D; // [dModel, 3 * nHeads * dKv]
-  o: tf.Tensor2D; // [nHeads * dKv, dModel]
-}
-
-/** Cross-attention: q from the decoder, k and v (one matMul) from the encoder. */
-interface CrossAttentionWeights {
+interface AttentionWeights {
   q: tf.Tensor2D; // [dModel, nHeads * dKv]
-  kv: tf.Tensor2D; // [dModel, 2 * nHeads * dKv]
-  o: tf.Tensor2D;
+  k: tf.Tensor2D;
+  v: tf.Tensor2D;
+  o: tf.Tensor2D; // [nHeads * dKv, dModel]
 }
 
 interface FeedForwardWeights {
@@ -63,9 +57,9 @@ interface FeedForwardWeights {
 
 interface Layer {
   selfNorm: tf.Tensor1D;
-  self: SelfAttentionWeights;
+  self: AttentionWeights;
   crossNorm: tf.Tensor1D | null; // decoder only
-  cross: CrossAttentionWeights | null;
+  cross: AttentionWeights | null;
   ff: FeedForwardWeights;
 }
 
@@ -136,8 +130,7 @@ export class T5Model implements FrozenLanguageModel {
   constructor(readonly config: T5Config, params: ParameterMap, readonly fingerprint: string, options: T5ModelOptions = {}) {
     checkParameters(params, t5ParameterShapes(config), options.source ?? 'model');
     const w = (this.weights = new HeldWeights(params));
-    const selfAttention = (p: string): SelfAttentionWeights => ({ qkv: w.transposedConcat(['q', 'k', 'v'].map((n) => `${p}.${n}.weight`)), o: w.transposed(`${p}.o.weight`) });
-    const crossAttention = (p: string): CrossAttentionWeights => ({ q: w.transposed(`${p}.q.weight`), kv: w.transposedConcat([`${p}.k.weight`, `${p}.v.weight`]), o: w.transposed(`${p}.o.weight`) });
+    const attention = (p: string): AttentionWeights => ({ q: w.transposed(`${p}.q.weight`), k: w.transposed(`${p}.k.weight`), v: w.transposed(`${p}.v.weight`), o: w.transposed(`${p}.o.weight`) });
     const feedForward = (p: string): FeedForwardWeights => ({
       norm: w.vector(`${p}.layer_norm.weight`),
       wi: (config.feedForward === 'relu' ? ['wi'] : ['wi_0', 'wi_1']).map((n) => w.transposed(`${p}.DenseReluDense.${n}.weight`)),
@@ -148,9 +141,9 @@ export class T5Model implements FrozenLanguageModel {
       const decoder = stack === 'decoder';
       return {
         selfNorm: w.vector(`${p}.0.layer_norm.weight`),
-        self: selfAttention(`${p}.0.SelfAttention`),
+        self: attention(`${p}.0.SelfAttention`),
         crossNorm: decoder ? w.vector(`${p}.1.layer_norm.weight`) : null,
-        cross: decoder ? crossAttention(`${p}.1.EncDecAttention`) : null,
+        cross: decoder ? attention(`${p}.1.EncDecAttention`) : null,
         ff: feedForward(`${p}.${decoder ? 2 : 1}`),
       };
     };
@@ -186,34 +179,20 @@ export class T5Model implements FrozenLanguageModel {
     return this.weights.residentBytes(backend);
   }
 
-  /** `x` projected by `weight` and split into heads: `[b, n * nHeads, s, dKv]` for a weight of n projections. */
-  private projectHeads(x: tf.Tensor3D, weight: tf.Tensor2D): tf.Tensor4D {
+  private splitHeads(x: tf.Tensor3D): tf.Tensor4D {
     const [batch, seq] = x.shape;
-    const heads = weight.shape[1] / this.config.dKv;
-    return tf.transpose(tf.reshape(linear3d(x, weight), [batch, seq, heads, this.config.dKv]), [0, 2, 1, 3]);
+    return tf.transpose(tf.reshape(x, [batch, seq, this.config.nHeads, this.config.dKv]), [0, 2, 1, 3]); // [b, h, s, dKv]
   }
 
-  /** Heads `[from, from + nHeads)` of projected heads. */
-  private headGroup(heads: tf.Tensor4D, group: number): tf.Tensor4D {
-    return tf.slice(heads, [0, group * this.config.nHeads, 0, 0], [-1, this.config.nHeads, -1, -1]);
+  private keyValues(x: tf.Tensor3D, w: AttentionWeights): KeyValues {
+    return { keysT: tf.transpose(this.splitHeads(linear3d(x, w.k)), [0, 1, 3, 2]), values: this.splitHeads(linear3d(x, w.v)) };
   }
 
-  /** Keys (transposed) and values from the heads of groups `first` and `first + 1`. */
-  private keyValuesOf(heads: tf.Tensor4D, first: number): KeyValues {
-    return { keysT: tf.transpose(this.headGroup(heads, first), [0, 1, 3, 2]), values: this.headGroup(heads, first + 1) };
-  }
-
-  /** Cross-attention keys/values of the encoder states for one decoder layer. */
-  private crossKeyValues(encoded: tf.Tensor3D, w: CrossAttentionWeights): KeyValues {
-    return this.keyValuesOf(this.projectHeads(encoded, w.kv), 0);
-  }
-
-  /** Attention of split queries `[b, h, s, dKv]` over `kv`, merged and projected by `o`. */
-  private attention(q: tf.Tensor4D, o: tf.Tensor2D, kv: KeyValues, bias: tf.Tensor4D): tf.Tensor3D {
-    const [batch, , seq] = q.shape;
-    const context = attend(q, kv, bias); // [b, h, s, dKv], unscaled scores
+  private attention(x: tf.Tensor3D, w: AttentionWeights, kv: KeyValues, bias: tf.Tensor4D): tf.Tensor3D {
+    const [batch, seq] = x.shape;
+    const context = attend(this.splitHeads(linear3d(x, w.q)), kv, bias); // [b, h, s, dKv], unscaled scores
     const merged: tf.Tensor3D = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, seq, this.config.nHeads * this.config.dKv]);
-    return linear3d(merged, o);
+    return linear3d(merged, w.o);
   }
 
   private feedForward(x: tf.Tensor3D, w: FeedForwardWeights): tf.Tensor3D {
@@ -224,26 +203,25 @@ export class T5Model implements FrozenLanguageModel {
 
   private encoderBlock(x: tf.Tensor3D, w: Layer, bias: tf.Tensor4D): tf.Tensor3D {
     const eps = this.config.normEps;
-    const qkv = this.projectHeads(rmsNorm(x, w.selfNorm, eps), w.self.qkv); // [b, 3h, s, dKv]
-    const mid: tf.Tensor3D = tf.add(x, this.attention(this.headGroup(qkv, 0), w.self.o, this.keyValuesOf(qkv, 1), bias));
+    const h = rmsNorm(x, w.selfNorm, eps);
+    const mid: tf.Tensor3D = tf.add(x, this.attention(h, w.self, this.keyValues(h, w.self), bias));
     return tf.add(mid, this.feedForward(rmsNorm(mid, w.ff.norm, eps), w.ff));
   }
 
   /** Self-attention over the past and this pass, cross-attention to the encoder, feed-forward; returns the self-attention keys/values too. */
   private decoderBlock(x: tf.Tensor3D, w: Layer, selfBias: tf.Tensor4D, cross: KeyValues, crossBias: tf.Tensor4D, past: KeyValues | null): { x: tf.Tensor3D; cache: KeyValues } {
     const eps = this.config.normEps;
-    const qkv = this.projectHeads(rmsNorm(x, w.selfNorm, eps), w.self.qkv); // [b, 3h, s, dKv]
-    const kv = appendKeyValues(past, this.keyValuesOf(qkv, 1));
-    const afterSelf: tf.Tensor3D = tf.add(x, this.attention(this.headGroup(qkv, 0), w.self.o, kv, selfBias));
-    const crossQueries = this.projectHeads(rmsNorm(afterSelf, w.crossNorm!, eps), w.cross!.q);
-    const afterCross: tf.Tensor3D = tf.add(afterSelf, this.attention(crossQueries, w.cross!.o, cross, crossBias));
+    const h = rmsNorm(x, w.selfNorm, eps);
+    const kv = appendKeyValues(past, this.keyValues(h, w.self));
+    const afterSelf: tf.Tensor3D = tf.add(x, this.attention(h, w.self, kv, selfBias));
+    const afterCross: tf.Tensor3D = tf.add(afterSelf, this.attention(rmsNorm(afterSelf, w.crossNorm!, eps), w.cross!, cross, crossBias));
     return { x: tf.add(afterCross, this.feedForward(rmsNorm(afterCross, w.ff.norm, eps), w.ff)), cache: kv };
   }
 
   /** Cross-attention keys/values of decoder layer `i` for an encoder side. */
-  private encoderKeyValues(encoder: EncoderSide, i: number): KeyValues {
+  private crossKeyValues(encoder: EncoderSide, i: number): KeyValues {
     if ('cached' in encoder) return encoder.cached[i]!;
-    const kv = this.crossKeyValues(encoder.encoded, this.decoderLayers[i]!.cross!);
+    const kv = this.keyValues(encoder.encoded, this.decoderLayers[i]!.cross!);
     return encoder.rowsOf ? gatherKeyValues(kv, encoder.rowsOf) : kv;
   }
 
@@ -282,11 +260,11 @@ export class T5Model implements FrozenLanguageModel {
       const previous = x;
       if (options.recompute && 'encoded' in encoder && !encoder.rowsOf && !past) {
         const block = ([h, encoded]: readonly tf.Tensor[], [self, crossBias]: readonly tf.Tensor[]) =>
-          this.decoderBlock(h as tf.Tensor3D, w, self as tf.Tensor4D, this.crossKeyValues(encoded as tf.Tensor3D, w.cross!), crossBias as tf.Tensor4D, null).x;
+          this.decoderBlock(h as tf.Tensor3D, w, self as tf.Tensor4D, this.keyValues(encoded as tf.Tensor3D, w.cross!), crossBias as tf.Tensor4D, null).x;
         x = recomputed(block, [x, encoder.encoded], [selfBias, encoder.bias]);
       } else {
         const out = tf.tidy(() => {
-          const { x: next, cache: kv } = this.decoderBlock(previous, w, selfBias, this.encoderKeyValues(encoder, i), encoder.bias, past?.[i] ?? null);
+          const { x: next, cache: kv } = this.decoderBlock(previous, w, selfBias, this.crossKeyValues(encoder, i), encoder.bias, past?.[i] ?? null);
           return options.keepCache ? { next, keysT: kv.keysT, values: kv.values } : { next };
         });
         x = out.next;
@@ -360,7 +338,7 @@ export class T5Model implements FrozenLanguageModel {
     const encoded = this.runEncoder(encoder);
     const cached = this.decoderLayers.map((w): KeyValues => {
       const [keysT, values] = tf.tidy(() => {
-        const kv = this.crossKeyValues(encoded, w.cross!);
+        const kv = this.keyValues(encoded, w.cross!);
         return [kv.keysT, kv.values];
       }) as [tf.Tensor4D, tf.Tensor4D];
       return { keysT, values };

@@ -29,41 +29,21 @@ export function linear3d(x: tf.Tensor3D, weightT: tf.Tensor2D): tf.Tensor3D {
   return tf.reshape(out, [batch, seq, weightT.shape[1]]);
 }
 
-/** Elements of the table slice one step of the vocabulary gradient multiplies (16 MB of float32). */
-const VOCAB_GRADIENT_SLICE = 4 * 1024 * 1024;
-
-/**
- * `dy @ table` in slices of vocabulary rows: each slice is a fresh tensor, so XNNPACK's packed copy
- * of it dies with it, and no copy of the whole table ever exists beside the table.
- */
-function vocabularyGradient(dy: tf.Tensor2D, table: tf.Tensor2D): tf.Tensor2D {
-  const [vocab, d] = table.shape;
-  const rows = Math.max(1, Math.floor(VOCAB_GRADIENT_SLICE / d));
-  let sum: tf.Tensor2D | null = null;
-  for (let start = 0; start < vocab; start += rows) {
-    const size = Math.min(rows, vocab - start);
-    const part: tf.Tensor2D = tf.tidy(() => tf.matMul<tf.Tensor2D>(tf.slice(dy, [0, start], [-1, size]), tf.slice(table, [start, 0], [size, d])));
-    const next: tf.Tensor2D = sum ? (tf.add(sum, part) as tf.Tensor2D) : part;
-    if (sum) tf.dispose([sum, part]);
-    sum = next;
-  }
-  return sum!;
-}
-
 /**
  * Logits `[n, vocab]` for hidden states `[n, d]` against a vocabulary table held in Hugging Face's
  * layout `[vocab, d]` (the embedding table of a tied model, or `lm_head.weight`). Computed as
  * `(table @ hidden^T)^T`: the table is the left operand, so XNNPACK packs only the small
- * `hidden^T` and never keeps a second copy of the (largest) matrix of the model; the input
- * gradient multiplies the table slice by slice for the same reason. A trainable table
- * (full-model tuning) also receives its gradient.
+ * `hidden^T` and inference never keeps a second copy of the (largest) matrix of the model. The
+ * input gradient `dy @ table` does make XNNPACK pack the table once (a copy for as long as the
+ * model lives): slicing or transposing it at every step costs far more time on wasm. A trainable
+ * table (full-model tuning) also receives its gradient.
  */
 export function vocabularyLogits(hidden: tf.Tensor2D, table: tf.Tensor2D): tf.Tensor2D {
   if (!taping()) return tf.tidy(() => tf.transpose(tf.matMul(table, tf.transpose(hidden))) as tf.Tensor2D);
   if (table instanceof tf.Variable) return activationMatMul(hidden, tf.transpose(table));
   const frozen = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: tf.transpose(tf.matMul(table, tf.transpose(args[0] as tf.Tensor2D))),
-    gradFunc: (dy: tf.Tensor) => vocabularyGradient(dy as tf.Tensor2D, table),
+    gradFunc: (dy: tf.Tensor) => tf.matMul(dy as tf.Tensor2D, table),
   }));
   return frozen(hidden) as tf.Tensor2D;
 }
