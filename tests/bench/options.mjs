@@ -4,7 +4,7 @@
  *   --backends cpu,wasm   backends to measure (default cpu,wasm)                (BENCH_BACKENDS)
  *   --batches 1,8,32      batch sizes (default 1,8,32)                          (BENCH_BATCHES)
  *   --out DIR             where bench.json / bench.md go (default bench-results) (BENCH_OUT)
- *   --sections LIST       sections to run (default all: runtime,t5,training,edge,browser) (BENCH_SECTIONS)
+ *   --sections LIST       sections to run (default all: runtime,t5,scale,training,edge,browser) (BENCH_SECTIONS)
  * `npm run bench -- --quick` forwards the flags through npm.
  */
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 export class UsageError extends Error {}
 
 /** Every section `npm run bench` knows, in the order they run (see run.mjs). */
-export const SECTION_IDS = ['runtime', 't5', 'training', 'edge', 'browser'];
+export const SECTION_IDS = ['runtime', 't5', 'scale', 'training', 'edge', 'browser'];
 
 const USAGE = `usage: node tests/bench/run.mjs [--quick] [--backends cpu,wasm] [--batches 1,8,32] [--sections ${SECTION_IDS.join(',')}] [--out DIR]`;
 

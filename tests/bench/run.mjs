@@ -10,10 +10,11 @@ import { buildReport, renderMarkdown, writeReport } from './report.mjs';
 import { section as browser } from './browser-bench.mjs';
 import { section as edge } from './edge-bench.mjs';
 import { section as runtime } from './runtime-bench.mjs';
+import { section as scale } from './scale-bench.mjs';
 import { section as t5 } from './t5-bench.mjs';
 import { section as training } from './training-bench.mjs';
 
-const ALL_SECTIONS = [runtime, t5, training, edge, browser];
+const ALL_SECTIONS = [runtime, t5, scale, training, edge, browser];
 
 async function main() {
   const options = parseOptions();
