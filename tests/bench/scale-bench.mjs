@@ -124,14 +124,14 @@ async function child(name, quick) {
   }
 }
 
-/** A task file whose inputs are three SST-2 sentences each (~64 T5 tokens), for the CLI runs. */
+/** A task file whose inputs are four SST-2 sentences each (~64 T5 tokens), for the CLI runs. */
 async function writeTask(dir, assets) {
   const lines = (await readFile(join(assets, 'data', 'sst2', 'train.tsv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split('\t'));
   const rows = [];
-  for (let i = 0; i + 2 < 3 * 96; i += 3) rows.push({ text: `${lines[i][0].trim()} ${lines[i + 1][0].trim()} ${lines[i + 2][0].trim()}`, label: lines[i][1].trim() });
+  for (let i = 0; i + 3 < 4 * 96; i += 4) rows.push({ text: lines.slice(i, i + 4).map((l) => l[0].trim()).join(' '), label: lines[i][1].trim() });
   await writeFile(join(dir, 'train.jsonl'), rows.slice(0, 64).map((r) => JSON.stringify(r)).join('\n'));
   await writeFile(join(dir, 'dev.jsonl'), rows.slice(64).map((r) => JSON.stringify(r)).join('\n'));
-  const task = { id: 'sst2-long', name: 'SST-2, three sentences per input', kind: 'classification', template: 'sst2 sentence: {text}', verbalizer: { 0: 'negative', 1: 'positive' } };
+  const task = { id: 'sst2-long', name: 'SST-2, four sentences per input', kind: 'classification', template: 'sst2 sentence: {text}', verbalizer: { 0: 'negative', 1: 'positive' } };
   await writeFile(join(dir, 'task.json'), JSON.stringify({ task, train: 'train.jsonl', dev: 'dev.jsonl', mapping: { fields: { text: 'text' }, label: 'label' } }));
   return join(dir, 'task.json');
 }
@@ -216,7 +216,7 @@ export function toMarkdown(section) {
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
     '',
-    'The CLI on a checkpoint folder (T5 base in BF16), a task of three SST-2 sentences per input (~64 tokens):',
+    'The CLI on a checkpoint folder (T5 base in BF16), a task of four SST-2 sentences per input (~64 tokens):',
     '',
     markdownTable(
       ['model', '`ptune train` (batch 32)', 'train peak RSS', '`ptune eval`', 'eval peak RSS'],

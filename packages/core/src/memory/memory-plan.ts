@@ -91,10 +91,13 @@ export interface TrainingPlan {
   readonly recompute: boolean;
 }
 
+/** Rows per micro-batch below which recomputing blocks (larger micro-batches) pays. */
+const MIN_TAPED_ROWS = 4;
+
 /**
- * Micro-batches for one training step: the whole batch in one taped pass when it fits; else the
- * mode that allows larger micro-batches (recomputing blocks only when that at least doubles
- * them, or when nothing else fits).
+ * Micro-batches for one training step: the whole batch in one taped pass when it fits; else taped
+ * micro-batches of at least MIN_TAPED_ROWS rows on average; else blocks recomputed in the backward
+ * pass (activation checkpointing), which fits the most rows.
  */
 export function planTrainingStep(model: FrozenLanguageModel, rows: readonly TrainingRowShape[], options: MemoryOptions = {}): TrainingPlan {
   const budget = activationBudget(model, options);
@@ -118,7 +121,9 @@ export function planTrainingStep(model: FrozenLanguageModel, rows: readonly Trai
   } catch {
     tapedGroups = null;
   }
-  if (tapedGroups && tapedGroups.length <= 2 * recomputeGroups.length) return { microBatches: tapedGroups, recompute: false };
+  // Recomputing costs about a third more compute; smaller micro-batches cost little until they are
+  // so small that per-op overhead dominates.
+  if (tapedGroups && rows.length / tapedGroups.length >= MIN_TAPED_ROWS) return { microBatches: tapedGroups, recompute: false };
   return { microBatches: recomputeGroups, recompute: true };
 }
 
