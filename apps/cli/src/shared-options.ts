@@ -6,6 +6,7 @@ export interface ModelOptions {
   model: string;
   revision?: string;
   backend: BackendName | 'auto';
+  memoryBudget?: number;
   json?: boolean;
 }
 
@@ -20,7 +21,13 @@ export function addModelOptions(command: Command): Command {
     .addOption(
       new Option('-b, --backend <name>', 'TensorFlow.js backend (auto = fastest available)').choices(['auto', 'cpu', 'wasm', 'webgpu']).default('auto'),
     )
+    .option('--memory-budget <MiB>', 'device memory the work may use, weights included; batches are split to fit (default: the backend\'s, 4 GiB on wasm)', parseNumber('--memory-budget', { min: 1 }))
     .option('--json', 'print machine-readable JSON on stdout');
+}
+
+/** The memory planner's options from `--memory-budget`. */
+export function memoryOptions(options: Pick<ModelOptions, 'memoryBudget'>): { memoryBudgetBytes?: number } {
+  return options.memoryBudget === undefined ? {} : { memoryBudgetBytes: options.memoryBudget * 2 ** 20 };
 }
 
 export function parseNumber(name: string, { min, max, integer = false, exclusiveMin = false }: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }) {

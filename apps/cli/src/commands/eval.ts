@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import {
   evaluateClassification, evaluateMultipleChoice, majorityBaseline, perClassScores, PtuneError, requireTokenizer, taskEncoderForPrompt, taskMetric, type PromptManifest,
 } from '@ptune/core';
-import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
+import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions, memoryOptions } from '../shared-options.js';
 import { loadSoftPrompt } from '../soft-prompt-file.js';
 import { addTaskOptions, loadTask, type TaskFlags } from '../task-options.js';
 import { taskReport, taskReportText } from '../task-report.js';
@@ -68,13 +68,13 @@ export function evalCommand(): Command {
         mode: tensors[0] === null ? 'zero-shot' : tensors.length > 1 ? 'ensemble' : 'single',
       };
       if (data.task.kind === 'multiple-choice') {
-        const result = await evaluateMultipleChoice(loaded.model, encoded, tensors, { batchSize: flags.batchSize, lengthNormalize: data.task.lengthNormalize === true });
+        const result = await evaluateMultipleChoice(loaded.model, encoded, tensors, { ...memoryOptions(flags), batchSize: flags.batchSize, lengthNormalize: data.task.lengthNormalize === true });
         const summary = { ...common, accuracy: result.accuracy, metric: { name: 'accuracy', value: result.accuracy }, examples: result.examples, truncated: result.truncated, firstCandidateBaseline: result.firstCandidateBaseline };
         if (flags.json) return printJson(summary);
         process.stdout.write(`${summary.task} ${summary.split} (${summary.mode}, ${summary.examples} examples, multiple choice): accuracy ${result.accuracy.toFixed(4)}; always the first candidate: ${result.firstCandidateBaseline.toFixed(4)}; ${result.truncated} truncated\n`);
         return;
       }
-      const result = await evaluateClassification(loaded.model, encoder, encoded, tensors, { batchSize: flags.batchSize });
+      const result = await evaluateClassification(loaded.model, encoder, encoded, tensors, { ...memoryOptions(flags), batchSize: flags.batchSize });
       const perClass = perClassScores(result.confusion, encoder.labels);
       const gold = encoded.flatMap((e) => (e.labelIndex === null ? [] : [e.labelIndex]));
       const baseline = majorityBaseline(data.train.map((e) => encoder.labels.indexOf(e.label ?? '')), gold, encoder.labels);

@@ -5,7 +5,7 @@ import { formatTaskIssues } from '@ptune/contracts';
 import { DEFAULT_SELECTION_FRACTION, encodePromptArtifact, LlamaModel, PROMPT_INIT_METHODS, PtuneError, requireTokenizer, resolvePromptTuningConfig, TaskInvalidError, taskFitIssues, type PromptInit, type PromptInitMethod } from '@ptune/core';
 import { decodeTrainingState, encodeTrainingState, prepareTask, promptTuningWarnings, resolveTrainConfig, trainFullModel, trainPrompt, type TrainingState } from '@ptune/core/train';
 import { trainingProgress } from '../progress.js';
-import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions } from '../shared-options.js';
+import { addModelOptions, openModel, parseNumber, printJson, type ModelOptions, memoryOptions } from '../shared-options.js';
 import { readArtifact } from '../soft-prompt-file.js';
 import { addTaskOptions, loadTask, type TaskFlags } from '../task-options.js';
 import { taskReport, taskReportText } from '../task-report.js';
@@ -85,7 +85,7 @@ export function trainCommand(): Command {
       const context = { task: taskData.task.id, fingerprint: loaded.model.fingerprint, prompt, train, optimizer, fullModel: Boolean(flags.fullModel) };
       const resume = flags.resume ? await readCheckpoint(flags.resume, context) : null;
       const checkpoint = flags.checkpoint ? async (state: TrainingState) => writeFile(flags.checkpoint!, encodeTrainingState(state)) : undefined;
-      const common = { data, train, optimizer, context, resume, ...(checkpoint ? { checkpoint } : {}), onEvent: flags.json ? undefined : trainingProgress(taskData.task.id) };
+      const common = { ...memoryOptions(flags), data, train, optimizer, context, resume, ...(checkpoint ? { checkpoint } : {}), onEvent: flags.json ? undefined : trainingProgress(taskData.task.id) };
       const started = performance.now();
       if (flags.fullModel) {
         if (!(loaded.model instanceof LlamaModel)) throw new PtuneError('UNSUPPORTED_ARCHITECTURE', `--full-model needs a Llama-family model (it trains a trainable copy); ${flags.model} is a ${loaded.model.architecture} model: train a prompt instead`);

@@ -71,10 +71,10 @@ async function loadHfModel(source: FileSource, rawConfig: Record<string, unknown
   const options = { source: source.description };
   if (hfModelType(rawConfig, `${source.description}/config.json`) === 't5') {
     const { config, params } = await loadHfT5(source);
-    return new T5Model(config, params, await fingerprintParameters(params), options);
+    return new T5Model(config, params, await fingerprintParameters(params), { ...options, releaseHostCopies: true });
   }
   const { config, params } = await loadHfLlama(source);
-  return new LlamaModel(config, params, await fingerprintParameters(params), options);
+  return new LlamaModel(config, params, await fingerprintParameters(params), { ...options, releaseHostCopies: true });
 }
 
 /**
@@ -97,6 +97,6 @@ export async function loadModel(source: FileSource, options: LoadModelOptions = 
     const tokenizerBytes = await source.read(files.tokenizer);
     if (tokenizerBytes) tokenizer = TextTokenizer.fromLlama2cFile(tokenizerBytes, config.vocabSize, `${source.description}/${files.tokenizer}`);
   }
-  const model = new LlamaModel(config, params, await fingerprintParameters(params), { source: source.description });
+  const model = new LlamaModel(config, params, await fingerprintParameters(params), { source: source.description, releaseHostCopies: true });
   return { model, tokenizer, format: 'llama2c', source: source.description };
 }

@@ -34,6 +34,8 @@ import { ropeInverseFrequencies } from './rope.js';
 export interface LlamaModelOptions {
   /** Where the weights came from, for error messages. */
   readonly source?: string;
+  /** Empty `params` (a Map) as the weights reach the device, so the host copy can be collected. */
+  readonly releaseHostCopies?: boolean;
   /** Hold the weights as trainable variables (full-model tuning). Default false: frozen. */
   readonly trainable?: boolean;
 }
@@ -116,7 +118,7 @@ export class LlamaModel implements FrozenLanguageModel {
 
   constructor(readonly config: LlamaConfig, params: ParameterMap, readonly fingerprint: string, options: LlamaModelOptions = {}) {
     checkParameters(params, llamaParameterShapes(config), options.source ?? 'model');
-    const w = (this.weights = new HeldWeights(params, { trainable: options.trainable ?? false }));
+    const w = (this.weights = new HeldWeights(params, { trainable: options.trainable ?? false, releaseHostCopies: options.releaseHostCopies ?? false }));
     const bias = (name: string, held: boolean) => (held ? w.vector(name) : undefined);
     const qkvBias = config.attentionBias !== 'none';
     this.embeddingTable = w.matrix('model.embed_tokens.weight');

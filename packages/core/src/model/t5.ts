@@ -40,6 +40,8 @@ import { rmsNorm } from './layers/rms-norm.js';
 export interface T5ModelOptions {
   /** Where the weights came from, for error messages. */
   readonly source?: string;
+  /** Empty `params` (a Map) as the weights reach the device, so the host copy can be collected. */
+  readonly releaseHostCopies?: boolean;
 }
 
 interface AttentionWeights {
@@ -129,7 +131,7 @@ export class T5Model implements FrozenLanguageModel {
 
   constructor(readonly config: T5Config, params: ParameterMap, readonly fingerprint: string, options: T5ModelOptions = {}) {
     checkParameters(params, t5ParameterShapes(config), options.source ?? 'model');
-    const w = (this.weights = new HeldWeights(params));
+    const w = (this.weights = new HeldWeights(params, { releaseHostCopies: options.releaseHostCopies ?? false }));
     const attention = (p: string): AttentionWeights => ({ q: w.transposed(`${p}.q.weight`), k: w.transposed(`${p}.k.weight`), v: w.transposed(`${p}.v.weight`), o: w.transposed(`${p}.o.weight`) });
     const feedForward = (p: string): FeedForwardWeights => ({
       norm: w.vector(`${p}.layer_norm.weight`),

@@ -10,8 +10,15 @@ export class HeldWeights {
   readonly trainable: boolean;
   private readonly named = new Map<string, { tensor: tf.Tensor; transposed: boolean }>();
 
-  constructor(private readonly params: ParameterMap, options: { trainable?: boolean } = {}) {
+  private readonly release: boolean;
+
+  /**
+   * `releaseHostCopies`: drop each parameter from `params` (a Map the caller gives up) once it is
+   * on the device, so a loader's host copy of the weights can be collected while the rest uploads.
+   */
+  constructor(private readonly params: ParameterMap, options: { trainable?: boolean; releaseHostCopies?: boolean } = {}) {
     this.trainable = options.trainable ?? false;
+    this.release = options.releaseHostCopies ?? false;
   }
 
   /** A 1-D weight (norms, biases). */
@@ -83,6 +90,7 @@ export class HeldWeights {
     const held = this.trainable ? (tf.variable(tensor, true) as unknown as T) : tensor;
     if (held !== tensor) tensor.dispose();
     this.named.set(name, { tensor: held, transposed });
+    if (this.release) (this.params as Map<string, HostTensor>).delete(name);
     return held;
   }
 }
