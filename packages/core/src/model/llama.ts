@@ -25,6 +25,7 @@ import { checkRowsOf, checkSequenceInput, type CheckedSequence } from './sequenc
 import { appendKeyValues, attend, gatherKeyValues, maskBias, type KeyValues } from './layers/attention.js';
 import { lookupRows } from './layers/embedding.js';
 import { HeldWeights } from './layers/held-weights.js';
+import { logitsAtEveryPosition, logitsAtLastPosition } from './layers/logits.js';
 import { linear3d, vocabularyLogits } from './layers/linear.js';
 import { activationMatMul } from './layers/matmul.js';
 import { recomputed } from './layers/recompute.js';
@@ -248,11 +249,7 @@ export class LlamaModel implements FrozenLanguageModel {
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
-    const hidden = this.hiddenStates(input, decoderInput);
-    const [batch, seq] = hidden.shape;
-    const logits = tf.tidy(() => tf.reshape(this.logitsFromHidden(tf.reshape(hidden, [batch * seq, this.dModel])), [batch, seq, this.vocabSize]));
-    hidden.dispose();
-    return logits as tf.Tensor3D;
+    return logitsAtEveryPosition(this, this.hiddenStates(input, decoderInput));
   }
 
   hiddenStates(input: SequenceInput, decoderInput?: SequenceInput, options: ForwardOptions = {}): tf.Tensor3D {
@@ -302,11 +299,7 @@ export class LlamaModel implements FrozenLanguageModel {
 
   private runCached(input: CheckedSequence, keyMask: IdMatrix, past: PastKeys): DecodeState {
     const { hidden, cache } = this.decode(input, keyMask, past, { keepCache: true });
-    const logits = tf.tidy(() => {
-      const last = tf.reshape(tf.slice(hidden, [0, input.length - 1, 0], [-1, 1, -1]), [input.batch, this.dModel]) as tf.Tensor2D; // [b, d]
-      return this.logitsFromHidden(last); // [b, vocab]
-    });
-    hidden.dispose();
+    const logits = logitsAtLastPosition(this, hidden); // [b, vocab]
     const lastPositions = input.positions.map((row) => row[row.length - 1]!);
     return new LlamaDecodeState(logits, cache, keyMask, lastPositions);
   }

@@ -33,6 +33,7 @@ import { checkRowsOf, checkSequenceInput, type CheckedSequence } from './sequenc
 import { appendKeyValues, attend, gatherKeyValues, maskBias, type KeyValues } from './layers/attention.js';
 import { lookupRows } from './layers/embedding.js';
 import { HeldWeights } from './layers/held-weights.js';
+import { logitsAtEveryPosition, logitsAtLastPosition } from './layers/logits.js';
 import { linear3d, vocabularyLogits } from './layers/linear.js';
 import { recomputed } from './layers/recompute.js';
 import { rmsNorm } from './layers/rms-norm.js';
@@ -295,11 +296,7 @@ export class T5Model implements FrozenLanguageModel {
   }
 
   forward(input: SequenceInput, decoderInput?: SequenceInput): tf.Tensor3D {
-    const hidden = this.hiddenStates(input, decoderInput);
-    const [batch, seq] = hidden.shape;
-    const logits = tf.tidy(() => tf.reshape(this.logitsFromHidden(tf.reshape(hidden, [batch * seq, this.dModel])), [batch, seq, this.vocabSize]));
-    hidden.dispose();
-    return logits as tf.Tensor3D;
+    return logitsAtEveryPosition(this, this.hiddenStates(input, decoderInput));
   }
 
   /** Decoder hidden states `[b, decoderSeq, dModel]` after the final norm. */
@@ -366,11 +363,7 @@ export class T5Model implements FrozenLanguageModel {
   /** One decoder pass; the new state references (clones of) the encoder context, so either state can be disposed first. */
   private runCached(input: CheckedSequence, keyMask: IdMatrix, encoder: { cached: readonly KeyValues[]; bias: tf.Tensor4D }, past: readonly KeyValues[] | null): DecodeState {
     const { hidden, cache } = this.runDecoder(input, keyMask, encoder, past, { keepCache: true });
-    const logits = tf.tidy(() => {
-      const last = tf.reshape(tf.slice(hidden, [0, input.length - 1, 0], [-1, 1, -1]), [input.batch, this.dModel]) as tf.Tensor2D; // [b, d]
-      return this.logitsFromHidden(last);
-    });
-    hidden.dispose();
+    const logits = logitsAtLastPosition(this, hidden); // [b, vocab]
     const shared = { bias: tf.clone(encoder.bias), cached: encoder.cached.map((kv) => ({ keysT: tf.clone(kv.keysT), values: tf.clone(kv.values) })) };
     return new T5DecodeState(logits, shared, cache, keyMask);
   }
