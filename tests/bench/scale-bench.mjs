@@ -108,13 +108,28 @@ async function child(name, quick) {
     const { model } = await loadModel(localFileSource(dir));
     const loadMs = performance.now() - loadStart;
     const out = { model: name, parameters: parameterCount(name), dtype, loadMs, threads: (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() };
+    // A cell that does not fit (MEMORY_LIMIT) is recorded as such; the others still run.
+    const attempt = async (cell, run) => {
+      try {
+        return await run();
+      } catch (error) {
+        (out.failed ??= {})[cell] = String(error?.message ?? error).slice(0, 300);
+        return null;
+      }
+    };
     out.steps = [];
-    for (const batch of quick ? [8] : [8, 32]) out.steps.push(await measureSteps(model, batch, quick ? 2 : 3));
-    out.rank = [await measureRank(model, quick ? 8 : 32)];
-    if (!quick && model.architecture === 't5') out.rank.push(await measureRank(model, 4), await measureRank(model, 8));
+    for (const batch of quick ? [8] : [8, 32]) {
+      const cell = await attempt(`step b${batch}`, () => measureSteps(model, batch, quick ? 2 : 3));
+      if (cell) out.steps.push(cell);
+    }
+    out.rank = [];
+    for (const rows of quick ? [8] : model.architecture === 't5' ? [32, 4, 8] : [32]) {
+      const cell = await attempt(`rank ${rows}`, () => measureRank(model, rows));
+      if (cell) out.rank.push(cell);
+    }
     const t5 = model.architecture === 't5';
-    const decode = await measureDecode(model, [inputIds(INPUT_TOKENS, 0, model.vocabSize, t5 ? 1 : null)], quick ? 4 : 16, { warmup: 1, minRepeats: 1, minTimeMs: 0, maxTimeMs: 10000 });
-    out.decode = { tokensPerSecond: decode.tokensPerSecond, msPerStep: decode.msPerStep };
+    const decode = await attempt('decode', () => measureDecode(model, [inputIds(INPUT_TOKENS, 0, model.vocabSize, t5 ? 1 : null)], quick ? 4 : 16, { warmup: 1, minRepeats: 1, minTimeMs: 0, maxTimeMs: 10000 }));
+    out.decode = decode ? { tokensPerSecond: decode.tokensPerSecond, msPerStep: decode.msPerStep } : null;
     out.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     out.wasmHeapBytes = wasmHeapBytes();
     model.dispose();
@@ -215,6 +230,7 @@ export function toMarkdown(section) {
         ]),
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
+    ...section.models.filter((m) => m.failed).map((m) => `\n${m.model}: ${Object.entries(m.failed).map(([cell, why]) => `${cell} did not run (${why})`).join('; ')}.`),
     '',
     'The CLI on a checkpoint folder (T5 base in BF16), a task of four SST-2 sentences per input (~64 tokens):',
     '',
